@@ -1,0 +1,54 @@
+# Drive Backup. `make run` brings everything up; `make test` runs the whole suite.
+SHELL := /bin/bash
+PYTHON ?= python3.11
+VENV := .venv
+PY := $(VENV)/bin/python
+export PYTHONUNBUFFERED := 1
+
+.PHONY: run test test-fast lint format bench install system services migrate seed clean
+
+$(VENV)/.installed: requirements.txt
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV) || python3 -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -r requirements.txt
+	@touch $@
+
+install: $(VENV)/.installed
+
+system:
+	@scripts/ensure-system.sh pango
+
+services: install
+	@scripts/ensure-services.sh
+
+migrate: install system
+	$(PY) manage.py migrate --noinput
+
+seed: migrate
+	$(PY) manage.py seed_demo --if-empty
+
+run: install system services seed
+	$(PY) manage.py collectstatic --noinput -v0
+	@echo "Open http://127.0.0.1:$${PORT:-8000}/  (demo merchant: demo@example.com / demo-password-2026)"
+	@scripts/run.sh
+
+test: install system services
+	@scripts/ensure-system.sh chromium poppler
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+test-fast: install
+	$(PY) -m pytest -m "not slow and not browser" $(PYTEST_ARGS)
+
+lint: install
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+format: install
+	$(VENV)/bin/ruff check --fix .
+	$(VENV)/bin/ruff format .
+
+bench: install system services
+	$(PY) -m bench $(BENCH_ARGS)
+
+clean:
+	rm -rf $(VENV) staticfiles var .pytest_cache

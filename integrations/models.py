@@ -1,0 +1,186 @@
+"""The Google Drive integration of a merchant, its backup runs and the ledger of uploads."""
+
+from __future__ import annotations
+
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from accounts.models import Merchant
+from integrations.crypto import EncryptedTextField
+
+DEFAULT_TIME_ZONE = "Europe/Warsaw"
+
+
+class GoogleDriveIntegration(models.Model):
+    class Status(models.TextChoices):
+        NOT_CONNECTED = "not_connected", _("Not connected")
+        CONNECTED = "connected", _("Connected")
+        ACCESS_LOST = "access_lost", _("Access lost")
+
+    merchant = models.OneToOneField(
+        Merchant, on_delete=models.CASCADE, related_name="drive_integration"
+    )
+    status = models.CharField(
+        max_length=20, choices=Status.choices, default=Status.NOT_CONNECTED, db_index=True
+    )
+    google_email = models.EmailField(blank=True)
+    # Google's stable id of the account (about.user.permissionId): tells a reconnect with the
+    # same account from a switch to another one.
+    google_account_id = models.CharField(max_length=100, blank=True)
+    refresh_token = EncryptedTextField(blank=True, editable=False)
+    granted_scopes = models.TextField(blank=True, editable=False)
+    connected_at = models.DateTimeField(null=True, blank=True)
+    access_lost_at = models.DateTimeField(null=True, blank=True)
+
+    backup_orders = models.BooleanField(_("Orders (CSV)"), default=True)
+    backup_invoices = models.BooleanField(_("Invoices (PDF)"), default=True)
+    backup_receipts = models.BooleanField(_("Receipts, non-fiscal (PDF)"), default=True)
+    time_zone = models.CharField(_("time zone"), max_length=64, default=DEFAULT_TIME_ZONE)
+
+    # First day of accounting documents to back up; set by the first run (S9).
+    documents_since = models.DateField(null=True, blank=True)
+    root_folder_id = models.CharField(max_length=200, blank=True)
+    consecutive_failures = models.PositiveIntegerField(default=0)
+    last_error = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return f"Google Drive of {self.merchant}"
+
+    @property
+    def is_connected(self) -> bool:
+        return self.status == self.Status.CONNECTED
+
+    @property
+    def has_anything_to_back_up(self) -> bool:
+        return self.backup_orders or self.backup_invoices or self.backup_receipts
+
+
+class BackupRun(models.Model):
+    class Trigger(models.TextChoices):
+        SCHEDULED = "scheduled", _("Nightly")
+        MANUAL = "manual", _("Back up now")
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("Queued")
+        RUNNING = "running", _("Running")
+        SUCCEEDED = "succeeded", _("Succeeded")
+        PARTIAL = "partial", _("Finished with errors")
+        FAILED = "failed", _("Failed")
+
+    ACTIVE_STATUSES = (Status.QUEUED, Status.RUNNING)
+
+    integration = models.ForeignKey(
+        GoogleDriveIntegration, on_delete=models.CASCADE, related_name="runs"
+    )
+    trigger = models.CharField(max_length=10, choices=Trigger.choices)
+    # The merchant's local date on which the night began; one scheduled run per night.
+    night = models.DateField(null=True, blank=True)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED)
+    not_before = models.DateTimeField(null=True, blank=True)
+    queued_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    attempts = models.PositiveIntegerField(default=0)
+
+    orders_exported = models.PositiveIntegerField(default=0)
+    invoices_uploaded = models.PositiveIntegerField(default=0)
+    receipts_uploaded = models.PositiveIntegerField(default=0)
+    files_uploaded = models.PositiveIntegerField(default=0)
+    bytes_uploaded = models.BigIntegerField(default=0)
+    drive_calls = models.PositiveIntegerField(default=0)
+    progress_total = models.PositiveIntegerField(default=0)
+    progress_done = models.PositiveIntegerField(default=0)
+    errors = models.JSONField(default=list, blank=True)
+
+    class Meta:
+        ordering = ["-queued_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["integration", "night"],
+                condition=Q(trigger="scheduled"),
+                name="one_scheduled_run_per_night",
+            ),
+            models.UniqueConstraint(
+                fields=["integration"],
+                condition=Q(status__in=["queued", "running"]),
+                name="one_active_run_per_integration",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Run {self.pk} ({self.get_status_display()})"
+
+    @property
+    def duration(self):
+        if self.started_at and self.finished_at:
+            return self.finished_at - self.started_at
+        return None
+
+
+class BackedUpFile(models.Model):
+    """The ledger: one row per file the system put (or is putting) into Drive."""
+
+    class Kind(models.TextChoices):
+        ORDERS = "orders", _("Orders CSV")
+        INVOICE = "invoice", _("Invoice")
+        RECEIPT = "receipt", _("Receipt")
+
+    class State(models.TextChoices):
+        UPLOADING = "uploading", _("Uploading")
+        DONE = "done", _("Done")
+
+    integration = models.ForeignKey(
+        GoogleDriveIntegration, on_delete=models.CASCADE, related_name="backed_up_files"
+    )
+    run = models.ForeignKey(BackupRun, on_delete=models.SET_NULL, null=True, related_name="files")
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    # The invoice's or receipt's uuid; empty for orders exports.
+    document_uuid = models.UUIDField(null=True, blank=True)
+    # Hash of what was uploaded's source data: a changed document gets a new row and file.
+    fingerprint = models.CharField(max_length=64)
+    name = models.CharField(max_length=255)
+    folder_path = models.CharField(max_length=255)
+    drive_file_id = models.CharField(max_length=200)
+    md5 = models.CharField(max_length=32, blank=True)
+    size = models.BigIntegerField(default=0)
+    state = models.CharField(max_length=10, choices=State.choices, default=State.UPLOADING)
+    created_at = models.DateTimeField(auto_now_add=True)
+    completed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["integration", "kind", "document_uuid", "fingerprint"],
+                condition=Q(document_uuid__isnull=False),
+                name="one_upload_per_document_version",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["integration", "kind", "document_uuid"], name="ledger_doc_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.folder_path}/{self.name}"
+
+
+class DriveFolder(models.Model):
+    """Cache of the Drive folder ids of an integration's backup tree, by path."""
+
+    integration = models.ForeignKey(
+        GoogleDriveIntegration, on_delete=models.CASCADE, related_name="folders"
+    )
+    path = models.CharField(max_length=255)
+    drive_id = models.CharField(max_length=200)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["integration", "path"], name="uniq_folder_path"),
+        ]
+
+    def __str__(self) -> str:
+        return self.path
