@@ -13,3 +13,22 @@ def _fast_test_settings(settings):
         **settings.STORAGES,
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
     }
+
+
+FAKE_CLIENT_ID = "fake-client-id.apps.googleusercontent.com"
+FAKE_CLIENT_SECRET = "fake-client-secret"
+TEST_SERVER_CALLBACK = "http://testserver/integrations/google-drive/callback/"
+
+
+@pytest.fixture
+def google_settings(settings, fake_google, monkeypatch):
+    """Point the app's Google endpoints at a fresh fake_google; returns the fake."""
+    settings.GOOGLE_OAUTH_CLIENT_ID = FAKE_CLIENT_ID
+    settings.GOOGLE_OAUTH_CLIENT_SECRET = FAKE_CLIENT_SECRET
+    settings.GOOGLE_OAUTH_AUTH_URI = f"{fake_google.url}/o/oauth2/auth"
+    settings.GOOGLE_OAUTH_TOKEN_URI = f"{fake_google.url}/token"
+    settings.GOOGLE_OAUTH_REVOKE_URI = f"{fake_google.url}/revoke"
+    settings.GOOGLE_API_ROOT = f"{fake_google.url}/"
+    monkeypatch.setenv("OAUTHLIB_INSECURE_TRANSPORT", "1")
+    fake_google.register_client(FAKE_CLIENT_ID, FAKE_CLIENT_SECRET, [TEST_SERVER_CALLBACK])
+    return fake_google
