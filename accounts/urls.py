@@ -1,7 +1,16 @@
 from __future__ import annotations
 
-from django.urls import path  # noqa: F401
+from django.contrib.auth.views import LogoutView
+from django.urls import path
+
+from accounts import views
 
 app_name = "accounts"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("signup/", views.signup, name="signup"),
+    path("login/", views.EmailLoginView.as_view(), name="login"),
+    path("logout/", LogoutView.as_view(), name="logout"),
+    path("settings/", views.settings_view, name="settings"),
+    path("settings/api-token/", views.rotate_api_token, name="rotate_api_token"),
+]

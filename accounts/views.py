@@ -1,0 +1,73 @@
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth import login
+from django.contrib.auth.views import LoginView
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.cache import add_never_cache_headers
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST
+
+from accounts.forms import EmailAuthenticationForm, MerchantSettingsForm, SignupForm
+from accounts.tenancy import merchant_required
+from documents.models import merchant_has_api_invoices
+
+
+class EmailLoginView(LoginView):
+    template_name = "accounts/login.html"
+    authentication_form = EmailAuthenticationForm
+    redirect_authenticated_user = True
+
+
+@require_http_methods(["GET", "POST"])
+def signup(request: HttpRequest) -> HttpResponse:
+    if request.user.is_authenticated:
+        return redirect("documents:orders")
+    form = SignupForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        user = form.save()
+        login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+        messages.success(request, _("Welcome! Your merchant account is ready."))
+        return redirect("documents:orders")
+    return render(request, "accounts/signup.html", {"form": form})
+
+
+def _settings_page(request: HttpRequest, form: MerchantSettingsForm, **extra) -> HttpResponse:
+    merchant = request.merchant  # type: ignore[attr-defined]
+    context = {
+        "form": form,
+        "merchant": merchant,
+        "has_api_invoices": merchant_has_api_invoices(merchant),
+        **extra,
+    }
+    response = render(request, "accounts/settings.html", context)
+    add_never_cache_headers(response)
+    return response
+
+
+@merchant_required
+@require_http_methods(["GET", "POST"])
+def settings_view(request: HttpRequest) -> HttpResponse:
+    merchant = request.merchant  # type: ignore[attr-defined]
+    form = MerchantSettingsForm(request.POST or None, instance=merchant)
+    if request.method == "POST" and form.is_valid():
+        form.save()
+        messages.success(request, _("Settings saved."))
+        return redirect("accounts:settings")
+    return _settings_page(request, form)
+
+
+@merchant_required
+@require_POST
+def rotate_api_token(request: HttpRequest) -> HttpResponse:
+    merchant = request.merchant  # type: ignore[attr-defined]
+    had_token = bool(merchant.api_token_hash)
+    token = merchant.rotate_api_token()
+    # Rendered in the POST's answer, never stored in plaintext: it is shown exactly once.
+    return _settings_page(
+        request,
+        MerchantSettingsForm(instance=merchant),
+        new_token=token,
+        replaced_token=had_token,
+    )
