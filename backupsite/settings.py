@@ -109,12 +109,12 @@ STORAGES = {
 
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
-SESSION_COOKIE_SECURE = env.bool("SECURE_COOKIES", default=not DEBUG and "CI" not in os.environ)
+# Behind HTTPS set SECURE_COOKIES=true (and SECURE_PROXY_SSL_HEADER via a proxy that sets
+# X-Forwarded-Proto); local runs and tests are plain http on loopback.
+SESSION_COOKIE_SECURE = env.bool("SECURE_COOKIES", default=False)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
-if env.bool("LOCAL_HTTP", default=True):
-    # Local runs (make run, tests) are plain http on loopback.
-    SESSION_COOKIE_SECURE = False
-    CSRF_COOKIE_SECURE = False
+if env.bool("BEHIND_HTTPS_PROXY", default=False):
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
 # --- E-mail -------------------------------------------------------------------------------
 EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://")
