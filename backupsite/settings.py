@@ -162,6 +162,9 @@ GOOGLE_OAUTH_REVOKE_URI = env(
     "GOOGLE_OAUTH_REVOKE_URI", default="https://oauth2.googleapis.com/revoke"
 )
 GOOGLE_API_ROOT = env("GOOGLE_API_ROOT", default="https://www.googleapis.com/")
+# The OAuth redirect URI registered with Google; empty = built from the request (set it when
+# the app runs behind a proxy that changes the host or scheme).
+GOOGLE_OAUTH_REDIRECT_URI = env("GOOGLE_OAUTH_REDIRECT_URI", default="")
 GOOGLE_DRIVE_SCOPE = "https://www.googleapis.com/auth/drive.file"
 
 
