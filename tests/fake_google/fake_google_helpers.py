@@ -1,0 +1,65 @@
+"""Helpers that drive the fake only through Google's own client libraries."""
+
+from __future__ import annotations
+
+import copy
+import json
+from importlib import resources
+from typing import Any
+
+from google.oauth2.credentials import Credentials
+from google_auth_oauthlib.flow import Flow
+from googleapiclient.discovery import build_from_document
+
+from fake_google import DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET, DEFAULT_REDIRECT_URI, FakeGoogle
+
+DRIVE_FILE = "https://www.googleapis.com/auth/drive.file"
+DRIVE = "https://www.googleapis.com/auth/drive"
+MERCHANT = "merchant@example.com"
+OTHER = "other.account@example.com"
+
+
+def load_drive_discovery() -> dict[str, Any]:
+    """The static Drive v3 discovery document that ships inside googleapiclient."""
+    path = resources.files("googleapiclient") / "discovery_cache/documents/drive.v3.json"
+    return json.loads(path.read_text())
+
+
+def make_flow(
+    fake: FakeGoogle,
+    scopes: list[str] | None = None,
+    *,
+    client_id: str = DEFAULT_CLIENT_ID,
+    client_secret: str = DEFAULT_CLIENT_SECRET,
+    redirect_uri: str = DEFAULT_REDIRECT_URI,
+) -> Flow:
+    config = {
+        "web": {
+            "client_id": client_id,
+            "client_secret": client_secret,
+            "auth_uri": fake.auth_uri,
+            "token_uri": fake.token_uri,
+        }
+    }
+    return Flow.from_client_config(config, scopes=scopes or [DRIVE_FILE], redirect_uri=redirect_uri)
+
+
+def connect(
+    fake: FakeGoogle,
+    email: str = MERCHANT,
+    scopes: list[str] | None = None,
+    **auth_params: str,
+) -> Credentials:
+    """The whole web-server flow as our app runs it: consent, callback, code exchange."""
+    flow = make_flow(fake, scopes)
+    auth_params.setdefault("prompt", "consent")
+    url, _state = flow.authorization_url(**auth_params)
+    callback = fake.authorize(url, email)
+    flow.fetch_token(authorization_response=callback)
+    return flow.credentials
+
+
+def drive_service(fake: FakeGoogle, discovery: dict[str, Any], credentials: Credentials) -> Any:
+    document = copy.deepcopy(discovery)
+    document["rootUrl"] = fake.api_root
+    return build_from_document(document, credentials=credentials)
