@@ -94,6 +94,9 @@ class BackupRun(models.Model):
     progress_total = models.PositiveIntegerField(default=0)
     progress_done = models.PositiveIntegerField(default=0)
     errors = models.JSONField(default=list, blank=True)
+    # Written by the worker at least every 30 s while the run is being worked on; a running
+    # run with an old heartbeat lost its worker.
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-queued_at", "-id"]
@@ -131,10 +134,16 @@ class BackedUpFile(models.Model):
     class State(models.TextChoices):
         UPLOADING = "uploading", _("Uploading")
         DONE = "done", _("Done")
+        # Never landed (abandoned for a newer version) or landed with other bytes than ours.
+        FAILED = "failed", _("Failed")
+
+    LIVE_STATES = (State.UPLOADING, State.DONE)
 
     integration = models.ForeignKey(
         GoogleDriveIntegration, on_delete=models.CASCADE, related_name="backed_up_files"
     )
+    # Google's id of the account whose Drive holds the file: another account starts afresh.
+    google_account_id = models.CharField(max_length=100, blank=True, default="")
     run = models.ForeignKey(BackupRun, on_delete=models.SET_NULL, null=True, related_name="files")
     kind = models.CharField(max_length=10, choices=Kind.choices)
     # The invoice's or receipt's uuid; empty for orders exports.
@@ -144,9 +153,13 @@ class BackedUpFile(models.Model):
     name = models.CharField(max_length=255)
     folder_path = models.CharField(max_length=255)
     drive_file_id = models.CharField(max_length=200)
+    # md5 and size of the bytes being uploaded, written before the upload: a retry compares
+    # them with what Drive holds under drive_file_id.
     md5 = models.CharField(max_length=32, blank=True)
     size = models.BigIntegerField(default=0)
     state = models.CharField(max_length=10, choices=State.choices, default=State.UPLOADING)
+    # The document's updated_at when it was read for this upload: a later change is newer.
+    source_updated_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     completed_at = models.DateTimeField(null=True, blank=True)
 
@@ -154,13 +167,24 @@ class BackedUpFile(models.Model):
         ordering = ["id"]
         constraints = [
             models.UniqueConstraint(
-                fields=["integration", "kind", "document_uuid", "fingerprint"],
-                condition=Q(document_uuid__isnull=False),
-                name="one_upload_per_document_version",
+                fields=["integration", "google_account_id", "kind", "document_uuid", "fingerprint"],
+                condition=Q(document_uuid__isnull=False, state__in=["uploading", "done"]),
+                name="one_live_upload_per_document_version",
+            ),
+            models.UniqueConstraint(
+                fields=["run", "google_account_id"],
+                condition=Q(kind="orders", state__in=["uploading", "done"]),
+                name="one_live_orders_export_per_run",
             ),
         ]
         indexes = [
-            models.Index(fields=["integration", "kind", "document_uuid"], name="ledger_doc_idx"),
+            models.Index(
+                fields=["integration", "google_account_id", "kind", "document_uuid"],
+                name="ledger_account_doc_idx",
+            ),
+            models.Index(
+                fields=["integration", "google_account_id", "state"], name="ledger_state_idx"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -173,13 +197,16 @@ class DriveFolder(models.Model):
     integration = models.ForeignKey(
         GoogleDriveIntegration, on_delete=models.CASCADE, related_name="folders"
     )
+    google_account_id = models.CharField(max_length=100, blank=True, default="")
     path = models.CharField(max_length=255)
     drive_id = models.CharField(max_length=200)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["integration", "path"], name="uniq_folder_path"),
+            models.UniqueConstraint(
+                fields=["integration", "google_account_id", "path"], name="uniq_account_folder_path"
+            ),
         ]
 
     def __str__(self) -> str:
