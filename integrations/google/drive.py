@@ -9,15 +9,26 @@ from __future__ import annotations
 
 import copy
 import json
-from dataclasses import dataclass
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
+from typing import BinaryIO, TypeVar
 
 import googleapiclient.discovery_cache
 import httplib2
 from django.conf import settings
 from google_auth_httplib2 import AuthorizedHttp
+from google_auth_httplib2 import Request as GoogleAuthRequest
 from googleapiclient.discovery import Resource, build_from_document
+from googleapiclient.http import HttpRequest, MediaIoBaseUpload
+
+from integrations.google.errors import ChecksumMismatch, DriveError, ErrorKind, classify
+from integrations.ratelimit import Backoff, WritePacer, default_backoff
+
+logger = logging.getLogger(__name__)
 
 HTTP_TIMEOUT_SECONDS = 60
 
@@ -59,3 +70,293 @@ def fetch_account(credentials) -> GoogleAccount:
         permission_id=user.get("permissionId", ""),
         display_name=user.get("displayName", ""),
     )
+
+
+# --- The backup's Drive client --------------------------------------------------------------
+
+FOLDER_MIME = "application/vnd.google-apps.folder"
+# Files up to this size go in one multipart request; larger ones use a resumable session.
+RESUMABLE_THRESHOLD = 5 * 1024 * 1024
+# Resumable chunks must be multiples of 256 KiB.
+RESUMABLE_CHUNK_SIZE = 32 * 256 * 1024
+GENERATE_IDS_MAX = 1000
+UPLOAD_FIELDS = "id,md5Checksum,size"
+FILE_FIELDS = "id,name,md5Checksum,size,trashed,parents,appProperties"
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class StoredFile:
+    """What Drive says about one of our files."""
+
+    id: str
+    md5: str | None = None
+    size: int | None = None
+    name: str = ""
+    trashed: bool = False
+    parents: tuple[str, ...] = ()
+    app_properties: dict[str, str] = field(default_factory=dict)
+
+    @classmethod
+    def from_api(cls, data: dict) -> StoredFile:
+        size = data.get("size")
+        return cls(
+            id=data["id"],
+            md5=data.get("md5Checksum"),
+            size=int(size) if size is not None else None,
+            name=data.get("name", ""),
+            trashed=bool(data.get("trashed", False)),
+            parents=tuple(data.get("parents") or ()),
+            app_properties=dict(data.get("appProperties") or {}),
+        )
+
+
+class CountingHttp(httplib2.Http):
+    """httplib2.Http that counts the requests sent to the Drive API (token refreshes excluded)."""
+
+    def __init__(self, api_root: str, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.api_root = api_root
+        self.api_requests = 0
+
+    def request(self, uri, *args, **kwargs):
+        if str(uri).startswith(self.api_root):
+            self.api_requests += 1
+        return super().request(uri, *args, **kwargs)
+
+
+def app_properties_query(properties: dict[str, str]) -> str:
+    return " and ".join(
+        f"appProperties has {{ key='{_quote(k)}' and value='{_quote(v)}' }}"
+        for k, v in properties.items()
+    )
+
+
+def _quote(value: str) -> str:
+    return value.replace("\\", "\\\\").replace("'", "\\'")
+
+
+class DriveClient:
+    """The Drive calls of a backup run, each paced and retried by the same rules.
+
+    One instance per thread: httplib2 connections are not thread-safe. Every write takes a
+    token from the account's WritePacer first; TRANSIENT and RATE_LIMITED failures are retried
+    here with the Backoff (googleapiclient's own retries stay off: they ignore Retry-After and
+    resend consumed upload streams); everything else is raised as a classified DriveError.
+    """
+
+    def __init__(
+        self,
+        credentials,
+        *,
+        pacer: WritePacer | None = None,
+        backoff: Backoff | None = None,
+        sleep: Callable[[float], None] = time.sleep,
+        timeout: int = HTTP_TIMEOUT_SECONDS,
+    ) -> None:
+        self.credentials = credentials
+        root = drive_discovery_document()["rootUrl"]
+        self._http = CountingHttp(root, timeout=timeout)
+        self.service = build_from_document(
+            drive_discovery_document(), http=AuthorizedHttp(credentials, http=self._http)
+        )
+        self.pacer = pacer
+        self.backoff = backoff or default_backoff()
+        self.sleep = sleep
+
+    @property
+    def calls(self) -> int:
+        """Drive requests sent so far, retries included."""
+        return self._http.api_requests
+
+    # --- credentials --------------------------------------------------------------------
+
+    def refresh_access_token(self) -> None:
+        """Exchange the refresh token now, so a revoked grant is known before any work."""
+        request = GoogleAuthRequest(self._http)
+        self._with_retries(lambda: self.credentials.refresh(request), write=False)
+
+    # --- reads --------------------------------------------------------------------------
+
+    def generate_ids(self, count: int) -> list[str]:
+        ids: list[str] = []
+        while len(ids) < count:
+            batch = min(GENERATE_IDS_MAX, count - len(ids))
+            answer = self._execute(
+                lambda n=batch: self.service.files().generateIds(
+                    count=n, space="drive", type="files", fields="ids"
+                ),
+                write=False,
+            )
+            ids.extend(answer.get("ids") or [])
+        return ids
+
+    def list_files(self, q: str, fields: str = "id,name,parents,appProperties") -> list[dict]:
+        files: list[dict] = []
+        page_token: str | None = None
+        while True:
+            answer = self._execute(
+                lambda token=page_token: self.service.files().list(
+                    q=q,
+                    spaces="drive",
+                    pageSize=1000,
+                    pageToken=token,
+                    fields=f"nextPageToken,files({fields})",
+                ),
+                write=False,
+            )
+            files.extend(answer.get("files") or [])
+            page_token = answer.get("nextPageToken")
+            if not page_token:
+                return files
+
+    def get_file(self, file_id: str) -> StoredFile | None:
+        """The file with this id, or None if Drive does not know it (or we may not see it)."""
+        try:
+            answer = self._execute(
+                lambda: self.service.files().get(fileId=file_id, fields=FILE_FIELDS),
+                write=False,
+            )
+        except DriveError as error:
+            if error.kind == ErrorKind.NOT_FOUND:
+                return None
+            raise
+        return StoredFile.from_api(answer)
+
+    # --- writes -------------------------------------------------------------------------
+
+    def create_folder(
+        self, file_id: str, name: str, parent_id: str, app_properties: dict[str, str]
+    ) -> str:
+        """Create a folder under a reserved id; a 409 means an earlier attempt created it."""
+        body = {
+            "id": file_id,
+            "name": name,
+            "mimeType": FOLDER_MIME,
+            "parents": [parent_id],
+            "appProperties": app_properties,
+        }
+        try:
+            answer = self._execute(
+                lambda: self.service.files().create(body=body, fields="id"), write=True
+            )
+        except DriveError as error:
+            if error.kind == ErrorKind.ID_IN_USE:
+                return file_id
+            raise
+        return answer["id"]
+
+    def upload(
+        self,
+        *,
+        file_id: str,
+        name: str,
+        parent_id: str,
+        mimetype: str,
+        stream: BinaryIO,
+        size: int,
+        md5: str,
+        app_properties: dict[str, str],
+    ) -> StoredFile:
+        """Create a file with content under a reserved id and check Drive stored our bytes.
+
+        A 409 (an earlier attempt, or a request httplib2 resent, already created it) is
+        answered by reading the file back. Raises ChecksumMismatch if the md5 differs.
+        """
+        body = {
+            "id": file_id,
+            "name": name,
+            "parents": [parent_id],
+            "mimeType": mimetype,
+            "appProperties": app_properties,
+        }
+        try:
+            if size > RESUMABLE_THRESHOLD:
+                answer = self._upload_resumable(body, stream, mimetype)
+            else:
+                answer = self._upload_multipart(body, stream, mimetype)
+            stored = StoredFile.from_api(answer)
+        except DriveError as error:
+            if error.kind != ErrorKind.ID_IN_USE:
+                raise
+            found = self.get_file(file_id)
+            if found is None:
+                raise DriveError(
+                    ErrorKind.TRANSIENT, f"id {file_id} is in use but the file is not visible"
+                ) from error
+            stored = found
+        if stored.md5 != md5:
+            raise ChecksumMismatch(md5, stored.md5)
+        return stored
+
+    def _upload_multipart(self, body: dict, stream: BinaryIO, mimetype: str) -> dict:
+        def build() -> HttpRequest:
+            stream.seek(0)
+            media = MediaIoBaseUpload(stream, mimetype=mimetype, resumable=False)
+            return self.service.files().create(body=body, media_body=media, fields=UPLOAD_FIELDS)
+
+        return self._execute(build, write=True)
+
+    def _upload_resumable(self, body: dict, stream: BinaryIO, mimetype: str) -> dict:
+        def new_session() -> HttpRequest:
+            stream.seek(0)
+            media = MediaIoBaseUpload(
+                stream, mimetype=mimetype, chunksize=RESUMABLE_CHUNK_SIZE, resumable=True
+            )
+            return self.service.files().create(body=body, media_body=media, fields=UPLOAD_FIELDS)
+
+        request = new_session()
+        failures = 0
+        while True:
+            if self.pacer:
+                self.pacer.acquire()
+            try:
+                # After a failure the request is "in error state": this call first asks the
+                # session where it stands (Content-Range: bytes */N) and resumes from there.
+                _, response = request.next_chunk(num_retries=0)
+            except Exception as exc:
+                error = classify(exc)
+                if error is None:
+                    raise
+                failures += 1
+                if error.kind == ErrorKind.NOT_FOUND and request.resumable_uri:
+                    # The session expired: start a new one (a landed create answers 409).
+                    request = new_session()
+                    error = DriveError(ErrorKind.TRANSIENT, error.detail, status=error.status)
+                self._wait_before_retry(error, failures, exc)
+                continue
+            failures = 0
+            if response is not None:
+                return response
+
+    # --- the one retry loop -------------------------------------------------------------
+
+    def _execute(self, build: Callable[[], HttpRequest], *, write: bool) -> dict:
+        return self._with_retries(lambda: build().execute(num_retries=0), write=write)
+
+    def _with_retries(self, call: Callable[[], T], *, write: bool) -> T:
+        failures = 0
+        while True:
+            if write and self.pacer:
+                self.pacer.acquire()
+            try:
+                return call()
+            except Exception as exc:
+                error = classify(exc)
+                if error is None:
+                    raise
+                failures += 1
+                self._wait_before_retry(error, failures, exc)
+
+    def _wait_before_retry(self, error: DriveError, failures: int, cause: BaseException) -> None:
+        """Sleep before the next attempt, or raise `error` if it must not be retried."""
+        if not error.retryable or failures >= self.backoff.max_attempts:
+            if error is cause:
+                raise error
+            raise error from cause
+        delay = self.backoff.delay(failures, error.retry_after)
+        if error.kind == ErrorKind.RATE_LIMITED and self.pacer:
+            self.pacer.slow_down(delay)
+        logger.info("Drive %s, retry %d in %.1fs", error.kind, failures, delay)
+        self.sleep(delay)

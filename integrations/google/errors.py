@@ -1,0 +1,193 @@
+"""Every rule about which Google failure is worth retrying, and which one ends what.
+
+The rest of the code sees only `DriveError` with a `kind`; nothing else inspects HTTP statuses
+or Google's error reasons.
+"""
+
+from __future__ import annotations
+
+import email.utils
+import http.client
+import json
+import ssl
+import time
+from enum import StrEnum
+
+import httplib2
+from google.auth import exceptions as auth_exceptions
+from googleapiclient.errors import HttpError
+
+# Retry-After from Google is honoured, but a run does not sit idle for longer than this.
+MAX_RETRY_AFTER_SECONDS = 120.0
+
+RATE_LIMIT_REASONS = frozenset({"userRateLimitExceeded", "rateLimitExceeded"})
+QUOTA_REASONS = frozenset({"storageQuotaExceeded", "quotaExceeded"})
+# Project-wide daily limits: retrying within the run would only burn requests.
+DAILY_LIMIT_REASONS = frozenset({"dailyLimitExceeded", "dailyLimitExceededUnreg"})
+ACCESS_REASONS = frozenset({"insufficientPermissions", "authError", "required"})
+ACCESS_LOST_OAUTH_ERRORS = frozenset({"invalid_grant"})
+CONFIGURATION_OAUTH_ERRORS = frozenset({"invalid_client", "unauthorized_client"})
+
+
+class ErrorKind(StrEnum):
+    # Worth the same request again after a backoff: 5xx, 408, a dropped connection.
+    TRANSIENT = "transient"
+    # Google asks us to slow down; retry after a backoff that honours Retry-After.
+    RATE_LIMITED = "rate_limited"
+    # The grant is gone (revoked, expired) or lacks the scope: only the merchant can fix it.
+    ACCESS_LOST = "access_lost"
+    # The merchant's Drive is full.
+    QUOTA = "quota"
+    # Not now, but the next run may succeed (daily project limit).
+    UNAVAILABLE = "unavailable"
+    NOT_FOUND = "not_found"
+    # A create with a reserved id answered 409: an earlier attempt already landed.
+    ID_IN_USE = "id_in_use"
+    # Our request is wrong or the OAuth client is misconfigured; retrying will not help.
+    PERMANENT = "permanent"
+
+
+RETRY_KINDS = frozenset({ErrorKind.TRANSIENT, ErrorKind.RATE_LIMITED})
+# After one of these no further request of the run can succeed.
+RUN_ENDING_KINDS = frozenset({ErrorKind.ACCESS_LOST, ErrorKind.QUOTA, ErrorKind.UNAVAILABLE})
+
+
+class DriveError(Exception):
+    """A classified failure of a Google request."""
+
+    def __init__(
+        self,
+        kind: ErrorKind,
+        detail: str,
+        *,
+        status: int | None = None,
+        reason: str = "",
+        retry_after: float | None = None,
+    ) -> None:
+        super().__init__(detail)
+        self.kind = kind
+        self.detail = detail
+        self.status = status
+        self.reason = reason
+        self.retry_after = retry_after
+
+    @property
+    def retryable(self) -> bool:
+        return self.kind in RETRY_KINDS
+
+    @property
+    def ends_run(self) -> bool:
+        return self.kind in RUN_ENDING_KINDS
+
+    def __repr__(self) -> str:
+        return f"DriveError({self.kind}, status={self.status}, reason={self.reason!r})"
+
+
+class ChecksumMismatch(DriveError):
+    """Drive stored different bytes than we sent."""
+
+    def __init__(self, expected: str, actual: str | None) -> None:
+        super().__init__(
+            ErrorKind.TRANSIENT,
+            f"md5 of the stored file is {actual or 'missing'}, expected {expected}",
+            reason="md5Mismatch",
+        )
+        self.expected = expected
+        self.actual = actual
+
+
+NETWORK_ERRORS: tuple[type[BaseException], ...] = (
+    httplib2.HttpLib2Error,
+    http.client.HTTPException,
+    ssl.SSLError,
+    ConnectionError,
+    TimeoutError,
+)
+
+
+def classify(exc: BaseException) -> DriveError | None:
+    """The DriveError for a failure of a Google request, or None if it is not one (a bug)."""
+    if isinstance(exc, DriveError):
+        return exc
+    if isinstance(exc, HttpError):
+        return classify_http_error(exc)
+    if isinstance(exc, auth_exceptions.RefreshError):
+        return classify_refresh_error(exc)
+    if isinstance(exc, auth_exceptions.TransportError | NETWORK_ERRORS):
+        return DriveError(ErrorKind.TRANSIENT, f"network: {type(exc).__name__}: {exc}")
+    return None
+
+
+def classify_http_error(exc: HttpError) -> DriveError:
+    status = int(exc.resp.status)
+    reason, message = _reason_and_message(exc.content)
+    retry_after = parse_retry_after(exc.resp.get("retry-after"))
+    detail = f"HTTP {status} {reason or ''}: {message}".strip()
+
+    def error(kind: ErrorKind) -> DriveError:
+        return DriveError(kind, detail, status=status, reason=reason, retry_after=retry_after)
+
+    if status == 429 or reason in RATE_LIMIT_REASONS:
+        return error(ErrorKind.RATE_LIMITED)
+    if reason in QUOTA_REASONS:
+        return error(ErrorKind.QUOTA)
+    if reason in DAILY_LIMIT_REASONS:
+        return error(ErrorKind.UNAVAILABLE)
+    if status >= 500 or status == 408:
+        return error(ErrorKind.TRANSIENT)
+    # The HTTP layer already refreshed the token once on a 401: the grant itself is gone.
+    if status == 401 or (status == 403 and reason in ACCESS_REASONS):
+        return error(ErrorKind.ACCESS_LOST)
+    if status == 404:
+        return error(ErrorKind.NOT_FOUND)
+    if status == 409 and reason == "fileIdInUse":
+        return error(ErrorKind.ID_IN_USE)
+    return error(ErrorKind.PERMANENT)
+
+
+def classify_refresh_error(exc: auth_exceptions.RefreshError) -> DriveError:
+    data = exc.args[1] if len(exc.args) > 1 and isinstance(exc.args[1], dict) else {}
+    oauth_error = str(data.get("error", ""))
+    description = str(data.get("error_description", "")) or str(exc.args[0] if exc.args else "")
+    detail = f"token refresh: {oauth_error or 'error'}: {description}"
+    if oauth_error in ACCESS_LOST_OAUTH_ERRORS:
+        return DriveError(ErrorKind.ACCESS_LOST, detail, reason=oauth_error)
+    if oauth_error in CONFIGURATION_OAUTH_ERRORS:
+        return DriveError(ErrorKind.PERMANENT, detail, reason=oauth_error)
+    if getattr(exc, "retryable", False) or not oauth_error:
+        return DriveError(ErrorKind.TRANSIENT, detail, reason=oauth_error)
+    return DriveError(ErrorKind.PERMANENT, detail, reason=oauth_error)
+
+
+def parse_retry_after(value: str | None, *, now: float | None = None) -> float | None:
+    """Seconds to wait from a Retry-After header (delta-seconds or an HTTP date)."""
+    if not value:
+        return None
+    value = value.strip()
+    try:
+        seconds = float(value)
+    except ValueError:
+        try:
+            moment = email.utils.parsedate_to_datetime(value)
+        except (TypeError, ValueError):
+            return None
+        seconds = moment.timestamp() - (time.time() if now is None else now)
+    return min(max(seconds, 0.0), MAX_RETRY_AFTER_SECONDS)
+
+
+def _reason_and_message(content: bytes | str | None) -> tuple[str, str]:
+    if not content:
+        return "", ""
+    try:
+        data = json.loads(content)
+    except (ValueError, TypeError):
+        text = content.decode("utf-8", "replace") if isinstance(content, bytes) else content
+        return "", text[:200]
+    error = data.get("error") if isinstance(data, dict) else None
+    if isinstance(error, str):
+        return error, str(data.get("error_description", ""))
+    if not isinstance(error, dict):
+        return "", ""
+    items = error.get("errors") or []
+    reason = items[0].get("reason", "") if items and isinstance(items[0], dict) else ""
+    return str(reason), str(error.get("message", ""))
