@@ -1,0 +1,82 @@
+"""The Google Drive backup settings (S3, S11) and the merchant's time zone for "night"."""
+
+from __future__ import annotations
+
+import zoneinfo
+from functools import cache
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from accounts.models import Merchant
+from integrations.connection import invoices_backup_available
+from integrations.models import GoogleDriveIntegration
+
+# Listed first: the time zones of the markets the panel serves, then the rest alphabetically.
+COMMON_TIME_ZONES = (
+    "Europe/Warsaw",
+    "America/Sao_Paulo",
+    "Europe/Lisbon",
+    "Europe/Berlin",
+    "Europe/London",
+    "America/New_York",
+    "UTC",
+)
+
+
+@cache
+def _available_time_zones() -> frozenset[str]:
+    # "localtime" names this server's zone, not a place a merchant lives in.
+    return frozenset(zoneinfo.available_timezones() - {"localtime", "Factory"})
+
+
+def time_zone_choices() -> list:
+    available = _available_time_zones()
+    common = [(tz, tz.replace("_", " ")) for tz in COMMON_TIME_ZONES if tz in available]
+    others = [(tz, tz.replace("_", " ")) for tz in sorted(available - set(COMMON_TIME_ZONES))]
+    return [(_("Common"), common), (_("All time zones"), others)]
+
+
+class DriveSettingsForm(forms.ModelForm):
+    time_zone = forms.ChoiceField(
+        label=_("Time zone"),
+        choices=time_zone_choices,
+        help_text=_("Backups run during the night in this time zone."),
+    )
+
+    class Meta:
+        model = GoogleDriveIntegration
+        fields = ["backup_orders", "backup_invoices", "backup_receipts", "time_zone"]
+        labels = {
+            "backup_orders": _("Orders (CSV)"),
+            "backup_invoices": _("Invoices (PDF)"),
+            "backup_receipts": _("Receipts, non-fiscal (PDF)"),
+        }
+        help_texts = {
+            "backup_orders": _(
+                "One spreadsheet a night with every order whose status changed in the last 30 days."
+            ),
+            "backup_invoices": _("One PDF per invoice, in the folder of its issue month."),
+            "backup_receipts": _("One PDF per receipt, in the folder of its issue month."),
+        }
+
+    def __init__(self, *args, merchant: Merchant, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.invoices_available = invoices_backup_available(merchant)
+        if not self.invoices_available:
+            # S11: a disabled field ignores whatever is posted; clean_ stores it as off.
+            field = self.fields["backup_invoices"]
+            field.disabled = True
+            field.initial = False
+            self.initial["backup_invoices"] = False
+            field.help_text = _(
+                "Not available: invoices issued by your external accounting system are not "
+                "kept by the platform, for legal reasons, so they cannot be backed up. "
+                "Invoices sent in through the API can: once you send one, this option "
+                "becomes available."
+            )
+
+    def clean_backup_invoices(self) -> bool:
+        if not self.invoices_available:
+            return False
+        return self.cleaned_data["backup_invoices"]
