@@ -1,18 +1,18 @@
-"""Fixtures for the fake_google tests (helpers live in fake_google_helpers.py)."""
+"""Fixtures for the fake_google tests (helpers live in helpers.py).
+
+`fake_google` / `fake_google_server` come from fake_google.pytest_plugin, which the
+project's tests/conftest.py registers.
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
 import pytest
-from fake_google_helpers import connect, drive_service, load_drive_discovery
 from google.oauth2.credentials import Credentials
 
 from fake_google import FakeGoogle
-
-# The plugin's fixtures (the project's root conftest registers the plugin too); importing
-# them keeps this directory runnable on its own.
-from fake_google.pytest_plugin import fake_google, fake_google_server  # noqa: F401
+from tests.fake_google.helpers import connect, drive_service, load_drive_discovery
 
 
 @pytest.fixture(autouse=True)

@@ -6,15 +6,21 @@ import copy
 import json
 from importlib import resources
 from typing import Any
+from urllib.parse import urlencode
 
+from google.auth.transport.requests import Request
 from google.oauth2.credentials import Credentials
+from google_auth_httplib2 import AuthorizedHttp
 from google_auth_oauthlib.flow import Flow
 from googleapiclient.discovery import build_from_document
+from googleapiclient.errors import HttpError
+from googleapiclient.http import build_http
 
 from fake_google import DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET, DEFAULT_REDIRECT_URI, FakeGoogle
 
 DRIVE_FILE = "https://www.googleapis.com/auth/drive.file"
 DRIVE = "https://www.googleapis.com/auth/drive"
+FOLDER = "application/vnd.google-apps.folder"
 MERCHANT = "merchant@example.com"
 OTHER = "other.account@example.com"
 
@@ -59,7 +65,32 @@ def connect(
     return flow.credentials
 
 
-def drive_service(fake: FakeGoogle, discovery: dict[str, Any], credentials: Credentials) -> Any:
+def drive_service(
+    fake: FakeGoogle,
+    discovery: dict[str, Any],
+    credentials: Credentials,
+    refresh_on_401: bool = True,
+) -> Any:
+    """googleapiclient's Drive v3 client with rootUrl (so also upload URLs) on the fake."""
     document = copy.deepcopy(discovery)
     document["rootUrl"] = fake.api_root
-    return build_from_document(document, credentials=credentials)
+    if refresh_on_401:
+        return build_from_document(document, credentials=credentials)
+    http = AuthorizedHttp(credentials, http=build_http(), refresh_status_codes=())
+    return build_from_document(document, http=http)
+
+
+def error_reason(error: HttpError) -> str:
+    """errors[0].reason of a Drive error, the field googleapiclient's retry logic reads."""
+    return json.loads(error.content)["error"]["errors"][0]["reason"]
+
+
+def revoke(fake: FakeGoogle, token: str) -> tuple[int, dict[str, Any]]:
+    """POST the token to the revoke endpoint with google-auth's own transport."""
+    response = Request()(
+        url=fake.revoke_uri,
+        method="POST",
+        body=urlencode({"token": token}),
+        headers={"Content-Type": "application/x-www-form-urlencoded"},
+    )
+    return response.status, json.loads(response.data or b"{}")
