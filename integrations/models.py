@@ -43,6 +43,11 @@ class GoogleDriveIntegration(models.Model):
     root_folder_id = models.CharField(max_length=200, blank=True)
     consecutive_failures = models.PositiveIntegerField(default=0)
     last_error = models.TextField(blank=True)
+    # When the merchant was last e-mailed about each kind of trouble, so one problem gets one
+    # e-mail rather than one per night.
+    access_lost_notified_at = models.DateTimeField(null=True, blank=True)
+    quota_notified_at = models.DateTimeField(null=True, blank=True)
+    failure_streak_notified_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -97,6 +102,10 @@ class BackupRun(models.Model):
     # Written by the worker at least every 30 s while the run is being worked on; a running
     # run with an old heartbeat lost its worker.
     heartbeat_at = models.DateTimeField(null=True, blank=True)
+    # When the run's task was last handed to the broker, and how often the dispatcher had to
+    # hand it over again because no worker showed signs of life.
+    enqueued_at = models.DateTimeField(null=True, blank=True)
+    requeues = models.PositiveSmallIntegerField(default=0)
 
     class Meta:
         ordering = ["-queued_at", "-id"]
