@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import copy
+import hashlib
+import io
 import json
 from importlib import resources
 from typing import Any
@@ -14,7 +16,7 @@ from google_auth_httplib2 import AuthorizedHttp
 from google_auth_oauthlib.flow import Flow
 from googleapiclient.discovery import build_from_document
 from googleapiclient.errors import HttpError
-from googleapiclient.http import build_http
+from googleapiclient.http import MediaIoBaseUpload, build_http
 
 from fake_google import DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET, DEFAULT_REDIRECT_URI, FakeGoogle
 
@@ -94,3 +96,31 @@ def revoke(fake: FakeGoogle, token: str) -> tuple[int, dict[str, Any]]:
         headers={"Content-Type": "application/x-www-form-urlencoded"},
     )
     return response.status, json.loads(response.data or b"{}")
+
+
+def make_folder(drive: Any, name: str, parent: str | None = None, **extra: Any) -> str:
+    body = {"name": name, "mimeType": FOLDER, **extra}
+    if parent:
+        body["parents"] = [parent]
+    return drive.files().create(body=body, fields="id").execute()["id"]
+
+
+def upload(
+    drive: Any,
+    name: str,
+    data: bytes,
+    parent: str | None = None,
+    mimetype: str = "text/plain",
+    fields: str = "id,name,md5Checksum,size,parents,appProperties",
+    **extra: Any,
+) -> dict[str, Any]:
+    """A multipart upload, as the app does for small files."""
+    body = {"name": name, **extra}
+    if parent:
+        body["parents"] = [parent]
+    media = MediaIoBaseUpload(io.BytesIO(data), mimetype=mimetype)
+    return drive.files().create(body=body, media_body=media, fields=fields).execute()
+
+
+def md5(data: bytes) -> str:
+    return hashlib.md5(data).hexdigest()
