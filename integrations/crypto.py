@@ -70,3 +70,18 @@ class EncryptedTextField(models.TextField):
         if value in (None, ""):
             return value
         return encrypt(value)
+
+    def value_to_string(self, obj):
+        # Serializers (dumpdata) write the ciphertext, never the plaintext.
+        value = self.value_from_object(obj)
+        return encrypt(value) if value else value
+
+    def to_python(self, value):
+        # loaddata hands back what value_to_string wrote; a plaintext never verifies as a
+        # Fernet token under our keys, so anything else is taken as plaintext.
+        if isinstance(value, str) and value:
+            try:
+                return fernet().decrypt(value.encode()).decode()
+            except InvalidToken:
+                return value
+        return super().to_python(value)
