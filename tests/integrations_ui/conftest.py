@@ -4,6 +4,7 @@ import socket
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from html.parser import HTMLParser
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
@@ -110,6 +111,28 @@ def issued_refresh_tokens(fake) -> set[str]:
     # The dump shows counts only; the token values live in the fake's store.
     with fake.core.store.lock:
         return set(fake.core.store.refresh_tokens)
+
+
+class _Fields(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__()
+        self.fields: dict[str, dict[str, str | None]] = {}
+        self._select: str | None = None
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        attributes = dict(attrs)
+        if tag in ("input", "select") and attributes.get("name"):
+            self.fields[attributes["name"]] = attributes
+            self._select = attributes["name"] if tag == "select" else None
+        elif tag == "option" and self._select and "selected" in attributes:
+            self.fields[self._select]["selected"] = attributes.get("value")
+
+
+def form_fields(html: bytes | str) -> dict[str, dict[str, str | None]]:
+    """The named inputs and selects of a page: their attributes, plus a select's choice."""
+    parser = _Fields()
+    parser.feed(html.decode() if isinstance(html, bytes) else html)
+    return parser.fields
 
 
 def closed_port_url(path: str) -> str:

@@ -1,0 +1,116 @@
+"""Settings (S3): the three boxes and the time zone; S11 for invoices."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from django.test import Client
+
+from documents.models import Invoice
+from integrations.forms import time_zone_choices
+from integrations.models import GoogleDriveIntegration
+
+from .conftest import PAGE_URL, SETTINGS_URL, form_fields, integration_of, messages_of
+
+
+def save(client, **fields):
+    data = {"time_zone": "Europe/Warsaw", **fields}
+    return client.post(SETTINGS_URL, {k: v for k, v in data.items() if v is not None}, follow=True)
+
+
+def test_saved_settings_are_kept(client, merchant):
+    response = save(client, backup_orders="on", backup_receipts="on", time_zone="America/Sao_Paulo")
+
+    assert "Your backup settings were saved." in messages_of(response)
+    integration = integration_of(merchant)
+    assert integration.backup_orders is True
+    assert integration.backup_invoices is False
+    assert integration.backup_receipts is True
+    assert integration.time_zone == "America/Sao_Paulo"
+    fields = form_fields(client.get(PAGE_URL).content)
+    assert "checked" in fields["backup_orders"]
+    assert "checked" not in fields["backup_invoices"]
+    assert "checked" in fields["backup_receipts"]
+    assert fields["time_zone"]["selected"] == "America/Sao_Paulo"
+
+
+def test_all_boxes_can_be_unticked(client, merchant):
+    save(client)
+    integration = integration_of(merchant)
+    assert not integration.has_anything_to_back_up
+
+
+def test_an_unknown_time_zone_is_refused(client, merchant):
+    GoogleDriveIntegration.objects.create(merchant=merchant, time_zone="Europe/Lisbon")
+
+    response = save(client, backup_orders="on", time_zone="Mars/Olympus_Mons")
+
+    assert response.status_code == 200
+    assert "Select a valid choice" in response.content.decode()
+    assert "The settings were not saved" in " ".join(messages_of(response))
+    assert integration_of(merchant).time_zone == "Europe/Lisbon"
+
+
+def test_time_zone_list_starts_with_the_common_ones_and_is_complete():
+    (_common_label, common), (_all_label, others) = time_zone_choices()
+    assert [tz for tz, _ in common][:2] == ["Europe/Warsaw", "America/Sao_Paulo"]
+    names = [tz for tz, _ in others]
+    assert names == sorted(names)
+    assert "Asia/Tokyo" in names
+    assert "localtime" not in names
+
+
+def test_settings_are_a_post_with_csrf(user):
+    browser = Client(enforce_csrf_checks=True)
+    browser.force_login(user)
+    assert browser.get(SETTINGS_URL).status_code == 405
+    assert browser.post(SETTINGS_URL, {"time_zone": "UTC"}).status_code == 403
+
+
+@pytest.fixture
+def external_accounting(merchant):
+    merchant.external_accounting_enabled = True
+    merchant.save()
+    return merchant
+
+
+def _api_invoice(merchant) -> Invoice:
+    return Invoice.objects.create(
+        merchant=merchant,
+        number="FV 1/11/2026",
+        issue_date=dt.date(2026, 11, 2),
+        sale_date=dt.date(2026, 11, 2),
+        seller_name="Loja Azul",
+        source=Invoice.Source.API,
+    )
+
+
+def test_invoices_box_is_disabled_with_external_accounting_and_no_api_invoices(
+    client, external_accounting
+):
+    page = client.get(PAGE_URL).content.decode()
+    invoices = form_fields(page)["backup_invoices"]
+    assert "disabled" in invoices
+    assert "checked" not in invoices
+    assert "invoices issued by your external accounting system are not kept" in page
+    assert invoices["aria-describedby"] == "id_backup_invoices_helptext"
+
+
+def test_a_posted_invoices_box_is_ignored_and_stored_off_under_s11(client, external_accounting):
+    GoogleDriveIntegration.objects.create(merchant=external_accounting, backup_invoices=True)
+
+    save(client, backup_orders="on", backup_invoices="on")
+
+    assert integration_of(external_accounting).backup_invoices is False
+
+
+def test_invoices_box_is_available_once_invoices_come_through_the_api(client, external_accounting):
+    _api_invoice(external_accounting)
+
+    save(client, backup_invoices="on")
+
+    assert integration_of(external_accounting).backup_invoices is True
+    invoices = form_fields(client.get(PAGE_URL).content)["backup_invoices"]
+    assert "disabled" not in invoices
+    assert "checked" in invoices
