@@ -68,7 +68,7 @@ class FakeGoogle:
         bound_host, bound_port = self._httpd.server_address[:2]
         self.url = f"http://{bound_host}:{bound_port}"
         self._thread = threading.Thread(
-            target=self._httpd.serve_forever, name="fake_google", daemon=True
+            target=self._httpd.serve_forever, args=(0.05,), name="fake_google", daemon=True
         )
         self._thread.start()
         return self
