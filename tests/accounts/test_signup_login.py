@@ -1,0 +1,125 @@
+from __future__ import annotations
+
+import pytest
+from django.urls import reverse
+
+from accounts.models import Merchant, User
+from tests.accounts.factories import PASSWORD, make_merchant
+
+pytestmark = pytest.mark.django_db
+
+
+def signup_data(**overrides):
+    data = {
+        "merchant_name": "Sklep Łódź",
+        "email": "Owner@Example.com",
+        "password1": "a-long-and-unusual-pass-77",
+        "password2": "a-long-and-unusual-pass-77",
+    }
+    data.update(overrides)
+    return data
+
+
+def test_signup_creates_merchant_and_first_user_and_logs_in(client):
+    response = client.post(reverse("accounts:signup"), signup_data())
+
+    assert response.status_code == 302
+    assert response["Location"] == reverse("documents:orders")
+    merchant = Merchant.objects.get()
+    assert merchant.name == "Sklep Łódź"
+    user = User.objects.get()
+    assert user.merchant == merchant
+    assert user.email == "owner@example.com"
+    assert user.check_password("a-long-and-unusual-pass-77")
+    page = client.get(reverse("documents:orders"))
+    assert page.status_code == 200
+    assert page.context["user"] == user
+    assert "Sklep Łódź" in page.content.decode()
+
+
+def test_signup_rejects_an_email_already_in_use_and_creates_nothing(client):
+    make_merchant(email="owner@example.com")
+
+    response = client.post(reverse("accounts:signup"), signup_data())
+
+    assert response.status_code == 200
+    assert "already exists" in response.content.decode()
+    assert Merchant.objects.count() == 1
+
+
+@pytest.mark.parametrize(
+    ("overrides", "field"),
+    [
+        ({"password2": "something-else-entirely-1"}, "password2"),
+        ({"password1": "12345678", "password2": "12345678"}, "password1"),
+        ({"merchant_name": "   "}, "merchant_name"),
+        ({"email": "not-an-email"}, "email"),
+    ],
+)
+def test_signup_form_errors(client, overrides, field):
+    response = client.post(reverse("accounts:signup"), signup_data(**overrides))
+
+    assert response.status_code == 200
+    assert field in response.context["form"].errors
+    assert not Merchant.objects.exists()
+    assert not User.objects.exists()
+
+
+def test_login_with_email_and_password(client):
+    _, user = make_merchant(email="login@example.com")
+
+    response = client.post(
+        reverse("accounts:login"), {"username": "login@example.com", "password": PASSWORD}
+    )
+
+    assert response.status_code == 302
+    assert response["Location"] == reverse("documents:orders")
+    assert client.session["_auth_user_id"] == str(user.pk)
+
+
+def test_login_with_a_wrong_password_shows_an_error(client):
+    make_merchant(email="login@example.com")
+
+    response = client.post(
+        reverse("accounts:login"), {"username": "login@example.com", "password": "wrong"}
+    )
+
+    assert response.status_code == 200
+    assert "_auth_user_id" not in client.session
+    assert response.context["form"].non_field_errors()
+
+
+def test_login_follows_next_to_the_page_asked_for(client):
+    make_merchant(email="login@example.com")
+    receipts = reverse("documents:receipts")
+
+    response = client.post(
+        f"{reverse('accounts:login')}?next={receipts}",
+        {"username": "login@example.com", "password": PASSWORD, "next": receipts},
+    )
+
+    assert response["Location"] == receipts
+
+
+def test_logout_is_post_only(client):
+    _, user = make_merchant()
+    client.force_login(user)
+
+    assert client.get(reverse("accounts:logout")).status_code == 405
+    assert "_auth_user_id" in client.session
+
+    response = client.post(reverse("accounts:logout"))
+
+    assert response.status_code == 302
+    assert response["Location"] == reverse("accounts:login")
+    assert "_auth_user_id" not in client.session
+
+
+def test_signed_in_user_is_sent_from_signup_to_the_panel(client):
+    _, user = make_merchant()
+    client.force_login(user)
+
+    response = client.get(reverse("accounts:signup"))
+
+    assert response.status_code == 302
+    assert not Merchant.objects.filter(name="Sklep Łódź").exists()
