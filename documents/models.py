@@ -37,7 +37,9 @@ class Order(models.Model):
     source = models.CharField(_("source"), max_length=50, help_text=_("Marketplace or shop."))
     external_id = models.CharField(_("external id"), max_length=100, blank=True)
     created_at = models.DateTimeField(_("created at"), default=timezone.now)
-    status = models.ForeignKey(OrderStatus, on_delete=models.PROTECT, related_name="orders")
+    # RESTRICT, not PROTECT: a status in use cannot be deleted on its own, yet deleting the
+    # merchant (which cascades to both) works.
+    status = models.ForeignKey(OrderStatus, on_delete=models.RESTRICT, related_name="orders")
     # Maintained by save() whenever the status changes; the backup's 30-day window reads it.
     status_changed_at = models.DateTimeField(_("status changed at"), default=timezone.now)
 

@@ -94,3 +94,19 @@ def test_the_instance_that_created_the_order_tracks_later_changes(order):
 
     order.refresh_from_db()
     assert order.status_changed_at >= before
+
+
+def test_a_status_in_use_cannot_be_deleted_alone(order):
+    from django.db.models import RestrictedError
+
+    with pytest.raises(RestrictedError):
+        order.status.delete()
+
+
+def test_deleting_a_merchant_removes_its_orders_and_statuses(order):
+    from documents.models import OrderStatus
+
+    order.merchant.delete()
+
+    assert not Order.objects.exists()
+    assert not OrderStatus.objects.exists()
