@@ -115,13 +115,15 @@ class StoredFile:
 class CountingHttp(httplib2.Http):
     """httplib2.Http that counts the requests sent to the Drive API (token refreshes excluded)."""
 
-    def __init__(self, api_root: str, **kwargs) -> None:
+    def __init__(self, api_root: str, not_counted: tuple[str, ...] = (), **kwargs) -> None:
         super().__init__(**kwargs)
         self.api_root = api_root
+        self.not_counted = not_counted
         self.api_requests = 0
 
     def request(self, uri, *args, **kwargs):
-        if str(uri).startswith(self.api_root):
+        uri_text = str(uri)
+        if uri_text.startswith(self.api_root) and not uri_text.startswith(self.not_counted):
             self.api_requests += 1
         return super().request(uri, *args, **kwargs)
 
@@ -157,7 +159,8 @@ class DriveClient:
     ) -> None:
         self.credentials = credentials
         root = drive_discovery_document()["rootUrl"]
-        self._http = CountingHttp(root, timeout=timeout)
+        oauth_endpoints = (settings.GOOGLE_OAUTH_TOKEN_URI, settings.GOOGLE_OAUTH_REVOKE_URI)
+        self._http = CountingHttp(root, not_counted=oauth_endpoints, timeout=timeout)
         self.service = build_from_document(
             drive_discovery_document(), http=AuthorizedHttp(credentials, http=self._http)
         )
