@@ -113,7 +113,7 @@ def classify(exc: BaseException) -> DriveError | None:
         return classify_http_error(exc)
     if isinstance(exc, auth_exceptions.RefreshError):
         return classify_refresh_error(exc)
-    if isinstance(exc, auth_exceptions.TransportError | NETWORK_ERRORS):
+    if isinstance(exc, (auth_exceptions.TransportError, *NETWORK_ERRORS)):
         return DriveError(ErrorKind.TRANSIENT, f"network: {type(exc).__name__}: {exc}")
     return None
 

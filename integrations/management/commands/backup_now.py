@@ -1,0 +1,93 @@
+"""Back up one merchant (or every connected one) now, in this process, and say what happened.
+
+    python manage.py backup_now [--merchant EMAIL]
+
+EMAIL is the e-mail of one of the merchant's users or of the connected Google account. A run
+that is already queued or running for the integration is continued rather than duplicated.
+"""
+
+from __future__ import annotations
+
+from django.core.management.base import BaseCommand, CommandError
+from django.db import IntegrityError, transaction
+from django.db.models import Q
+
+from integrations.backup import execute_run
+from integrations.models import BackupRun, GoogleDriveIntegration
+
+
+class Command(BaseCommand):
+    help = "Run a Google Drive backup synchronously for one merchant or all connected ones."
+
+    def add_arguments(self, parser) -> None:
+        parser.add_argument(
+            "--merchant",
+            metavar="EMAIL",
+            help="A user's e-mail of the merchant, or the connected Google account's e-mail.",
+        )
+
+    def handle(self, *args, merchant: str | None = None, **options) -> None:
+        integrations = connected_integrations(merchant)
+        if not integrations:
+            raise CommandError(
+                f"No connected Google Drive integration for {merchant}."
+                if merchant
+                else "No connected Google Drive integration."
+            )
+        failed = 0
+        for integration in integrations:
+            run = run_for(integration)
+            self.stdout.write(
+                f"{integration.merchant} → {integration.google_email}: run {run.pk} "
+                f"({run.get_trigger_display()})"
+            )
+            outcome = execute_run(run.pk)
+            run.refresh_from_db()
+            self.stdout.write(describe_run(run, outcome.status, outcome.message))
+            failed += outcome.status in (BackupRun.Status.FAILED, BackupRun.Status.PARTIAL)
+        if failed:
+            raise CommandError(f"{failed} backup(s) did not fully succeed.")
+
+
+def connected_integrations(email: str | None) -> list[GoogleDriveIntegration]:
+    integrations = GoogleDriveIntegration.objects.filter(
+        status=GoogleDriveIntegration.Status.CONNECTED
+    ).select_related("merchant")
+    if email:
+        integrations = integrations.filter(
+            Q(merchant__users__email__iexact=email) | Q(google_email__iexact=email)
+        ).distinct()
+    return list(integrations.order_by("pk"))
+
+
+def run_for(integration: GoogleDriveIntegration) -> BackupRun:
+    active = integration.runs.filter(status__in=BackupRun.ACTIVE_STATUSES).first()
+    if active is not None:
+        return active
+    try:
+        with transaction.atomic():
+            return BackupRun.objects.create(
+                integration=integration, trigger=BackupRun.Trigger.MANUAL
+            )
+    except IntegrityError:
+        # A worker's run was queued between the check and the insert.
+        return integration.runs.get(status__in=BackupRun.ACTIVE_STATUSES)
+
+
+def describe_run(run: BackupRun, status: str, message: str) -> str:
+    duration = run.duration.total_seconds() if run.duration else 0.0
+    per_file = run.drive_calls / run.files_uploaded if run.files_uploaded else 0.0
+    lines = [
+        f"  status: {status} — {message}",
+        f"  files: {run.files_uploaded} (invoices {run.invoices_uploaded}, receipts "
+        f"{run.receipts_uploaded}, orders CSV with {run.orders_exported} orders)",
+        f"  bytes: {run.bytes_uploaded}",
+        f"  Drive requests: {run.drive_calls} ({per_file:.2f} per file)",
+        f"  duration: {duration:.1f} s",
+    ]
+    for error in run.errors:
+        number = f" {error['number']}" if error.get("number") else ""
+        lines.append(f"  error [{error.get('kind')}{number}]: {error.get('message')}")
+        if error.get("detail"):
+            lines.append(f"      {error['detail']}")
+    return "\n".join(lines)

@@ -1,0 +1,64 @@
+from __future__ import annotations
+
+import datetime as dt
+from zoneinfo import ZoneInfo
+
+import pytest
+import redis
+
+from accounts.models import Merchant
+from integrations import backup
+from integrations.models import BackupRun, GoogleDriveIntegration
+from tests.factories import connect_integration
+
+REDIS_TEST_URL = "redis://127.0.0.1:6379/13"
+WARSAW = ZoneInfo("Europe/Warsaw")
+# 02:00 in Warsaw on 23 November 2026: a night of the merchant.
+NIGHT = dt.datetime(2026, 11, 23, 2, 0, 13, tzinfo=WARSAW)
+
+
+@pytest.fixture
+def backup_redis(settings):
+    settings.REDIS_URL = REDIS_TEST_URL
+    client = redis.Redis.from_url(REDIS_TEST_URL)
+    client.flushdb()
+    yield client
+    client.flushdb()
+
+
+@pytest.fixture
+def slept(monkeypatch) -> list[float]:
+    """Backoff and pacing sleeps are recorded instead of slept."""
+    sleeps: list[float] = []
+    monkeypatch.setattr(backup, "sleep", sleeps.append)
+    return sleeps
+
+
+@pytest.fixture
+def engine(db, google_settings, backup_redis, slept, settings):
+    """Everything a run needs, at test speed: the fake, Redis db 13, no real sleeping."""
+    settings.BACKUP_DRIVE_WRITES_PER_SECOND = 1000.0
+    settings.BACKUP_DRIVE_WRITE_BURST = 1000
+    return google_settings
+
+
+@pytest.fixture
+def merchant(db) -> Merchant:
+    return Merchant.objects.create(name="Loja Azul")
+
+
+@pytest.fixture
+def integration(engine, merchant) -> GoogleDriveIntegration:
+    return connect_integration(engine, merchant, time_zone="Europe/Warsaw")
+
+
+def new_run(integration: GoogleDriveIntegration, **fields) -> BackupRun:
+    fields.setdefault("trigger", BackupRun.Trigger.MANUAL)
+    return BackupRun.objects.create(integration=integration, **fields)
+
+
+def run_backup(integration: GoogleDriveIntegration, now: dt.datetime = NIGHT, **kwargs):
+    run = new_run(integration)
+    outcome = backup.execute_run(run.pk, now=now, **kwargs)
+    run.refresh_from_db()
+    return run, outcome
