@@ -42,6 +42,9 @@ def _render_google_drive(
         "form": form,
         "permissions_url": connection.GOOGLE_PERMISSIONS_URL,
         "root_folder_name": settings.BACKUP_ROOT_FOLDER_NAME,
+        "night_start": f"{settings.BACKUP_NIGHT_START_HOUR:02d}:00",
+        "night_end": f"{settings.BACKUP_NIGHT_END_HOUR:02d}:00",
+        "time_zone_label": integration.time_zone.replace("_", " "),
     }
     return render(request, "integrations/google_drive.html", context)
 
@@ -53,7 +56,8 @@ def google_drive_settings(request: HttpRequest) -> HttpResponse:
     form = DriveSettingsForm(request.POST, instance=integration, merchant=request.merchant)
     if not form.is_valid():
         messages.error(request, _("The settings were not saved. Please check the form below."))
-        return _render_google_drive(request, integration, form)
+        # The form's instance now holds the rejected values; the page shows the stored ones.
+        return _render_google_drive(request, connection.integration_for(request.merchant), form)
     form.save()
     messages.success(request, _("Your backup settings were saved."))
     return redirect("integrations:google_drive")
