@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import datetime as dt
 import hashlib
 from urllib.parse import parse_qs, urlsplit
 
@@ -200,3 +201,30 @@ def test_page_shows_the_connection_state(client, merchant, status):
         "not_connected": "Connect Google account",
     }[status]
     assert expected in page
+
+
+def test_page_warns_when_connected_with_nothing_ticked(client, merchant):
+    GoogleDriveIntegration.objects.create(
+        merchant=merchant,
+        status="connected",
+        google_email="someone@example.com",
+        backup_orders=False,
+        backup_invoices=False,
+        backup_receipts=False,
+    )
+    assert "so no backup will run" in client.get("/integrations/google-drive/").content.decode()
+    GoogleDriveIntegration.objects.filter(merchant=merchant).update(backup_receipts=True)
+    assert "so no backup will run" not in client.get("/integrations/google-drive/").content.decode()
+
+
+def test_connected_since_is_shown_in_the_merchants_time_zone(client, merchant):
+    GoogleDriveIntegration.objects.create(
+        merchant=merchant,
+        status="connected",
+        google_email="someone@example.com",
+        connected_at=dt.datetime(2026, 11, 23, 2, 30, tzinfo=dt.UTC),
+        time_zone="America/Sao_Paulo",
+    )
+    page = client.get("/integrations/google-drive/").content.decode()
+    assert 'datetime="2026-11-22T23:30:00-03:00"' in page
+    assert "(America/Sao Paulo)" in page

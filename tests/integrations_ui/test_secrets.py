@@ -54,6 +54,8 @@ def test_no_token_or_code_in_logs_pages_database_dump_or_admin(
     assert admin_page.status_code == 200
     admin_list = browser.get("/admin/integrations/googledriveintegration/")
 
+    pages.append(client.post(DISCONNECT_URL, follow=True).content.decode())
+
     assert token not in dump.getvalue()
     assert token not in raw
     assert crypto.decrypt(raw) == token
