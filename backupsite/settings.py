@@ -7,6 +7,7 @@ DATABASE_URL, REDIS_URL, FIELD_ENCRYPTION_KEYS, EMAIL_URL and the Google OAuth c
 from __future__ import annotations
 
 import os
+import tempfile
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -79,6 +80,12 @@ if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
     )
     DATABASES["default"]["OPTIONS"].setdefault("transaction_mode", "IMMEDIATE")
     DATABASES["default"]["OPTIONS"].setdefault("timeout", 20)
+    # Tests with a real Celery worker process share the test database with it, which an
+    # in-memory database cannot do; one file per test process keeps parallel runs apart.
+    DATABASES["default"].setdefault(
+        "TEST",
+        {"NAME": str(Path(tempfile.gettempdir()) / f"drivebackup-test-{os.getpid()}.sqlite3")},
+    )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "accounts.User"
@@ -191,6 +198,17 @@ BACKUP_NIGHT_START_HOUR = env.int("BACKUP_NIGHT_START_HOUR", default=0)
 BACKUP_NIGHT_END_HOUR = env.int("BACKUP_NIGHT_END_HOUR", default=6)
 BACKUP_DISPATCH_INTERVAL_SECONDS = env.int("BACKUP_DISPATCH_INTERVAL_SECONDS", default=300)
 BACKUP_ORDERS_WINDOW_DAYS = 30
+# Nightly runs start at a stable moment of each merchant's window, spread over all of it but
+# this last part, which is left for retries.
+BACKUP_NIGHT_SPREAD_MARGIN_SECONDS = env.int("BACKUP_NIGHT_SPREAD_MARGIN_SECONDS", default=3600)
+# A started run whose heartbeat is older than this lost its worker and is queued again; a run
+# no worker started within the second limit probably lost its message. After
+# BACKUP_RUN_MAX_REQUEUES such rescues the run is closed as failed.
+BACKUP_RUN_STALE_SECONDS = env.int("BACKUP_RUN_STALE_SECONDS", default=300)
+BACKUP_QUEUED_RUN_STALE_SECONDS = env.int("BACKUP_QUEUED_RUN_STALE_SECONDS", default=1800)
+BACKUP_RUN_MAX_REQUEUES = env.int("BACKUP_RUN_MAX_REQUEUES", default=3)
+# Absolute links in e-mails (e.g. "reconnect your Google account") start with this.
+SITE_URL = env("SITE_URL", default="http://127.0.0.1:8000")
 API_MAX_PDF_BYTES = env.int("API_MAX_PDF_BYTES", default=10 * 1024 * 1024)
 DATA_UPLOAD_MAX_MEMORY_SIZE = API_MAX_PDF_BYTES * 2
 

@@ -55,6 +55,14 @@ MESSAGES = {
         "The connection to Google is not set up correctly on our side. Please contact support."
     ),
     "more_errors": _("%(count)s more files had problems; they will be tried again."),
+    "interrupted": _(
+        "The backup was interrupted on our side and could not be resumed. The next backup "
+        "will upload every file that is missing."
+    ),
+    "crashed": _(
+        "The backup stopped because of an error on our side. The next backup will upload "
+        "every file that is missing."
+    ),
 }
 
 

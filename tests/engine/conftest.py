@@ -1,0 +1,69 @@
+from __future__ import annotations
+
+import datetime as dt
+from zoneinfo import ZoneInfo
+
+import pytest
+from django.utils import timezone
+
+from accounts.models import Merchant, User
+from backupsite.celery import app
+from integrations.models import BackupRun, GoogleDriveIntegration
+
+WARSAW = ZoneInfo("Europe/Warsaw")
+# 05:30 in Warsaw: after every integration's start moment of the night of 23 November 2026.
+LATE_NIGHT = dt.datetime(2026, 11, 24, 5, 30, tzinfo=WARSAW)
+
+
+class Enqueued(list):
+    """Stands in for `dispatch.enqueue_after_commit`: records the run ids handed over."""
+
+    def __call__(self, run_id: int) -> None:
+        self.append(run_id)
+
+
+@pytest.fixture
+def enqueued() -> Enqueued:
+    return Enqueued()
+
+
+@pytest.fixture
+def eager_celery():
+    """Tasks (and their retries, and the e-mails they queue) run in the calling thread."""
+    saved = (app.conf.task_always_eager, app.conf.task_eager_propagates)
+    app.conf.task_always_eager = True
+    app.conf.task_eager_propagates = True
+    yield app
+    app.conf.task_always_eager, app.conf.task_eager_propagates = saved
+
+
+def make_integration(
+    name: str = "Loja Azul",
+    *,
+    email: str | None = None,
+    status: str = GoogleDriveIntegration.Status.CONNECTED,
+    time_zone: str = "Europe/Warsaw",
+    **fields,
+) -> GoogleDriveIntegration:
+    """A merchant with one user and an integration that looks connected (no real grant)."""
+    merchant = Merchant.objects.create(name=name)
+    slug = name.lower().replace(" ", "-")
+    User.objects.create_user(
+        email=email or f"owner@{slug}.example", password="x", merchant=merchant
+    )
+    connected = status == GoogleDriveIntegration.Status.CONNECTED
+    fields.setdefault("refresh_token", "1//refresh-token" if connected else "")
+    return GoogleDriveIntegration.objects.create(
+        merchant=merchant,
+        status=status,
+        google_email=f"backup@{slug}.example",
+        google_account_id=f"perm-{slug}",
+        connected_at=timezone.now() if connected else None,
+        time_zone=time_zone,
+        **fields,
+    )
+
+
+def make_run(integration: GoogleDriveIntegration, **fields) -> BackupRun:
+    fields.setdefault("trigger", BackupRun.Trigger.MANUAL)
+    return BackupRun.objects.create(integration=integration, **fields)
