@@ -45,6 +45,11 @@ def _render_google_drive(
         "night_start": f"{settings.BACKUP_NIGHT_START_HOUR:02d}:00",
         "night_end": f"{settings.BACKUP_NIGHT_END_HOUR:02d}:00",
         "time_zone_label": integration.time_zone.replace("_", " "),
+        "nothing_to_back_up": not (
+            integration.backup_orders
+            or integration.backup_receipts
+            or (integration.backup_invoices and form.invoices_available)
+        ),
     }
     return render(request, "integrations/google_drive.html", context)
 

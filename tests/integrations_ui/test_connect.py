@@ -213,6 +213,10 @@ def test_page_warns_when_connected_with_nothing_ticked(client, merchant):
         backup_receipts=False,
     )
     assert "so no backup will run" in client.get("/integrations/google-drive/").content.decode()
+    GoogleDriveIntegration.objects.filter(merchant=merchant).update(backup_invoices=True)
+    merchant.external_accounting_enabled = True
+    merchant.save()
+    assert "so no backup will run" in client.get("/integrations/google-drive/").content.decode()
     GoogleDriveIntegration.objects.filter(merchant=merchant).update(backup_receipts=True)
     assert "so no backup will run" not in client.get("/integrations/google-drive/").content.decode()
 
