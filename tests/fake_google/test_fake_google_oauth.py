@@ -362,3 +362,14 @@ def test_include_granted_scopes_returns_earlier_grants_too(fake_google, monkeypa
     later = connect(fake_google, scopes=OPENID, include_granted_scopes="true")
 
     assert DRIVE_FILE in later.granted_scopes
+
+
+def test_prompt_none_succeeds_silently_only_for_an_existing_grant(fake_google):
+    flow = make_flow(fake_google)
+    url, _ = flow.authorization_url(prompt="none", login_hint=MERCHANT)
+    assert _query(fake_google.authorize(url))["error"] == "consent_required"
+
+    connect(fake_google)
+    callback = fake_google.authorize(url)
+
+    assert flow.fetch_token(authorization_response=callback)["access_token"]
