@@ -30,11 +30,10 @@ def enqueued() -> Enqueued:
 @pytest.fixture
 def eager_celery():
     """Tasks (and their retries, and the e-mails they queue) run in the calling thread."""
-    saved = (app.conf.task_always_eager, app.conf.task_eager_propagates)
+    saved = app.conf.task_always_eager
     app.conf.task_always_eager = True
-    app.conf.task_eager_propagates = True
     yield app
-    app.conf.task_always_eager, app.conf.task_eager_propagates = saved
+    app.conf.task_always_eager = saved
 
 
 def make_integration(

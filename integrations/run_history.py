@@ -1,0 +1,130 @@
+"""What the Google Drive page shows about backup runs: history, "Back up now", live progress."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext
+
+from integrations import run_errors
+from integrations.dispatch import BackupNowRefused, active_run, back_up_now_refusal
+from integrations.models import BackupRun, GoogleDriveIntegration
+
+HISTORY_LENGTH = 30
+
+REFUSAL_MESSAGES = {
+    BackupNowRefused.NOT_CONNECTED: gettext_lazy(
+        "Connect a Google account first: backups need access to your Google Drive."
+    ),
+    BackupNowRefused.NOTHING_SELECTED: gettext_lazy(
+        "Tick at least one kind of document under “What to back up” first."
+    ),
+    BackupNowRefused.ALREADY_ACTIVE: gettext_lazy(
+        "A backup is already in progress. You can start another one when it has finished."
+    ),
+}
+
+STATUS_BADGES = {
+    BackupRun.Status.QUEUED: "badge-info",
+    BackupRun.Status.RUNNING: "badge-info",
+    BackupRun.Status.SUCCEEDED: "badge-ok",
+    BackupRun.Status.PARTIAL: "badge-warn",
+    BackupRun.Status.FAILED: "badge-error",
+}
+
+
+@dataclass(frozen=True)
+class RunHistory:
+    runs: list[BackupRun]
+    active_run: BackupRun | None
+    refusal: str | None
+
+    @property
+    def refusal_message(self) -> str:
+        return str(REFUSAL_MESSAGES[self.refusal]) if self.refusal else ""
+
+
+def history_for(integration: GoogleDriveIntegration) -> RunHistory:
+    runs = list(integration.runs.order_by("-queued_at", "-id")[:HISTORY_LENGTH])
+    return RunHistory(
+        runs=runs,
+        active_run=active_run(integration),
+        refusal=back_up_now_refusal(integration),
+    )
+
+
+def refusal_message(reason: str) -> str:
+    return str(REFUSAL_MESSAGES[reason])
+
+
+def status_badge(status: str) -> str:
+    return STATUS_BADGES.get(status, "badge-info")
+
+
+def error_messages(run: BackupRun) -> list[str]:
+    """The run's problems in the viewer's language, one line each, document number first."""
+    lines = []
+    for entry in run.errors or []:
+        text = run_errors.describe(entry)
+        number = entry.get("number")
+        lines.append(f"{number}: {text}" if number else text)
+    return lines
+
+
+def format_duration(duration: timedelta | None) -> str:
+    if duration is None:
+        return ""
+    seconds = max(0, round(duration.total_seconds()))
+    hours, rest = divmod(seconds, 3600)
+    minutes, seconds = divmod(rest, 60)
+    if hours:
+        return _("%(hours)d h %(minutes)02d min") % {"hours": hours, "minutes": minutes}
+    if minutes:
+        return _("%(minutes)d min %(seconds)02d s") % {"minutes": minutes, "seconds": seconds}
+    return _("%(seconds)d s") % {"seconds": seconds}
+
+
+def progress_percent(run: BackupRun) -> int | None:
+    """None while the run does not know yet how much there is to do."""
+    if not run.progress_total:
+        return None
+    return min(100, (100 * run.progress_done) // run.progress_total)
+
+
+def progress_text(run: BackupRun) -> str:
+    if run.status == BackupRun.Status.QUEUED and run.started_at is None:
+        return _("Waiting to start…")
+    if run.status == BackupRun.Status.QUEUED:
+        return _("Google Drive is busy; the backup will continue in a few minutes…")
+    if run.status == BackupRun.Status.RUNNING and not run.progress_total:
+        return _("Preparing the files…")
+    if run.status == BackupRun.Status.RUNNING:
+        return ngettext(
+            "%(done)s of %(total)s file backed up",
+            "%(done)s of %(total)s files backed up",
+            run.progress_total,
+        ) % {"done": run.progress_done, "total": run.progress_total}
+    return str(run.get_status_display())
+
+
+def progress_payload(run: BackupRun) -> dict:
+    """The JSON the page polls while a run is active."""
+    return {
+        "id": run.pk,
+        "status": run.status,
+        "status_label": str(run.get_status_display()),
+        "active": run.status in BackupRun.ACTIVE_STATUSES,
+        "done": run.progress_done,
+        "total": run.progress_total,
+        "percent": progress_percent(run),
+        "text": progress_text(run),
+        "files_uploaded": run.files_uploaded,
+        "bytes_uploaded": run.bytes_uploaded,
+        "orders_exported": run.orders_exported,
+        "invoices_uploaded": run.invoices_uploaded,
+        "receipts_uploaded": run.receipts_uploaded,
+        "started_at": run.started_at.isoformat() if run.started_at else None,
+        "finished_at": run.finished_at.isoformat() if run.finished_at else None,
+    }

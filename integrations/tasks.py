@@ -1,0 +1,138 @@
+"""Celery tasks of the backups: the dispatcher (beat), one account's run, and its e-mails.
+
+Every task takes ids and is safe to run twice: the broker hands a message out again when a
+worker dies before acknowledging it (acks_late), and the dispatcher re-queues runs whose
+worker stopped sending heartbeats. A second delivery of a finished run does nothing; one of a
+run another worker is still on ends as "skipped" at the integration's lock.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+from datetime import timedelta
+
+from celery import shared_task
+from django.utils import timezone
+
+from integrations import backup, dispatch, notifications
+from integrations.backup import RunOutcome
+from integrations.models import BackupRun
+
+logger = logging.getLogger(__name__)
+
+# Retries of a run that met transient trouble (Google 5xx, network): about 20 minutes in all,
+# so a night's run is retried within the same night, without hammering a struggling Google.
+RETRY_COUNTDOWNS = (60, 5 * 60, 15 * 60)
+RETRY_JITTER = 0.2
+# Reasons that only the merchant (or time) can fix: retrying them would be a storm.
+NOT_RETRIED_REASONS = frozenset({"access_lost", "quota", "disconnected"})
+
+EMAILS = {
+    "access_lost": notifications.notify_access_lost,
+    "storage_full": notifications.notify_storage_full,
+    "failure_streak": notifications.notify_failure_streak,
+}
+
+
+@shared_task(name="integrations.tasks.dispatch_due_backups", ignore_result=True)
+def dispatch_due_backups() -> dict[str, int]:
+    """Beat, every few minutes: create and queue due nightly runs, rescue stalled ones."""
+    report = dispatch.dispatch()
+    for integration_id in BackupRun.objects.filter(pk__in=report.abandoned).values_list(
+        "integration_id", flat=True
+    ):
+        queue_email("failure_streak", integration_id)
+    return {
+        "created": len(report.created),
+        "requeued": len(report.requeued),
+        "abandoned": len(report.abandoned),
+    }
+
+
+@shared_task(
+    bind=True,
+    name="integrations.tasks.run_backup",
+    ignore_result=True,
+    max_retries=len(RETRY_COUNTDOWNS),
+)
+def run_backup(self, run_id: int) -> str:
+    """Run (or continue) backup run `run_id`; retries transient trouble, mails the merchant."""
+    if not BackupRun.objects.filter(pk=run_id).exists():
+        logger.info("Backup run %s no longer exists", run_id)
+        return "missing"
+    attempt = self.request.retries
+    final = attempt >= self.max_retries
+    try:
+        outcome = backup.execute_run(run_id, final_attempt=final)
+    except Exception as exc:
+        if final:
+            close_crashed_run(run_id)
+            raise
+        logger.exception("Backup run %s failed unexpectedly; retrying", run_id)
+        raise self.retry(exc=exc, countdown=postpone_run(run_id, attempt)) from exc
+    if outcome.skipped:
+        logger.info("Backup run %s skipped: %s", run_id, outcome.message)
+        return outcome.status
+    if should_retry(outcome, final):
+        logger.info("Backup run %s will be retried: %s", run_id, outcome.message)
+        raise self.retry(countdown=postpone_run(run_id, attempt))
+    after_final_outcome(run_id, outcome)
+    return outcome.status
+
+
+@shared_task(
+    name="integrations.tasks.send_backup_email",
+    ignore_result=True,
+    autoretry_for=(Exception,),
+    retry_backoff=60,
+    retry_backoff_max=3600,
+    max_retries=6,
+)
+def send_backup_email(kind: str, integration_id: int) -> bool:
+    """One of EMAILS; each sends at most once per problem, so a retry cannot duplicate it."""
+    return EMAILS[kind](integration_id)
+
+
+def should_retry(outcome: RunOutcome, final: bool) -> bool:
+    return outcome.retryable and not final and outcome.reason not in NOT_RETRIED_REASONS
+
+
+def retry_countdown(attempt: int) -> int:
+    base = RETRY_COUNTDOWNS[min(attempt, len(RETRY_COUNTDOWNS) - 1)]
+    return round(base * random.uniform(1 - RETRY_JITTER, 1 + RETRY_JITTER))
+
+
+def postpone_run(run_id: int, attempt: int) -> int:
+    """Tell the dispatcher the run waits for a retry, so it is not taken for a stalled one."""
+    countdown = retry_countdown(attempt)
+    BackupRun.objects.filter(pk=run_id, status__in=BackupRun.ACTIVE_STATUSES).update(
+        not_before=timezone.now() + timedelta(seconds=countdown)
+    )
+    return countdown
+
+
+def close_crashed_run(run_id: int) -> None:
+    """The last attempt raised: close the run as failed so it does not block later runs."""
+    run = dispatch.close_unfinished_run(run_id, code=dispatch.CRASHED_ERROR_CODE)
+    if run is not None:
+        queue_email("failure_streak", run.integration_id)
+
+
+def after_final_outcome(run_id: int, outcome: RunOutcome) -> None:
+    """E-mails that the run's final outcome calls for (each sent once per problem)."""
+    integration_id = BackupRun.objects.values_list("integration_id", flat=True).get(pk=run_id)
+    if outcome.succeeded:
+        notifications.forget_resolved_problems(integration_id)
+        return
+    notifications.forget_ended_streak(integration_id)
+    if outcome.reason == "access_lost":
+        queue_email("access_lost", integration_id)
+    elif outcome.reason == "quota":
+        queue_email("storage_full", integration_id)
+    elif outcome.reason != "disconnected":
+        queue_email("failure_streak", integration_id)
+
+
+def queue_email(kind: str, integration_id: int) -> None:
+    send_backup_email.delay(kind, integration_id)
