@@ -11,6 +11,7 @@ import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from email.message import Message
 
 from . import control, drive, errors, oauth, uploads
 from .core import Core
@@ -171,6 +172,12 @@ class App:
             self.core.request_finished()
             status = "dropped" if outcome is DROP else str(getattr(outcome, "status", 500))
             self.core.store.count(request.endpoint, status)
+
+    def stalled_body(self, method: str, path: str) -> None:
+        """Count a request abandoned because its promised body never arrived."""
+        probe = Request(method, path, {}, Message(), b"", "")
+        route = self._match(probe)
+        self.core.store.count(route.endpoint if route else "unknown", "body_timeout")
 
     def _google(self, route: Route, request: Request) -> Response | _Drop:
         config = self.core.config

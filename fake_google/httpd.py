@@ -96,6 +96,8 @@ class _Drop:
 DROP = _Drop()
 App = Callable[[Request], "Response | _Drop"]
 BodyTimeout = Callable[[], float]
+# Told (method, path) when a client promised a body and never sent it.
+StalledHook = Callable[[str, str], None]
 
 _REASONS = {308: "Resume Incomplete"}
 
@@ -106,9 +108,16 @@ class FakeHTTPServer(ThreadingHTTPServer):
     block_on_close = False
     request_queue_size = 512
 
-    def __init__(self, address: tuple[str, int], app: App, body_timeout: BodyTimeout) -> None:
+    def __init__(
+        self,
+        address: tuple[str, int],
+        app: App,
+        body_timeout: BodyTimeout,
+        on_stalled_body: StalledHook | None = None,
+    ) -> None:
         self.app = app
         self.body_timeout = body_timeout
+        self.on_stalled_body = on_stalled_body
         self._connections: set[socket.socket] = set()
         self._connections_lock = threading.Lock()
         super().__init__(address, _Handler)
@@ -170,6 +179,8 @@ class _Handler(BaseHTTPRequestHandler):
             # The promised body never came (e.g. a client re-sent a consumed stream):
             # give up on the request the way a front end times out, without an answer.
             self.close_connection = True
+            if self.server.on_stalled_body:
+                self.server.on_stalled_body(self.command, urlsplit(self.path).path)
             return
         request = self._build_request(body)
         try:

@@ -63,7 +63,10 @@ class FakeGoogle:
 
     def start(self, host: str = "127.0.0.1", port: int = 0) -> FakeGoogle:
         self._httpd = FakeHTTPServer(
-            (host, port), self.app, lambda: self.core.config.body_timeout_s
+            (host, port),
+            self.app,
+            body_timeout=lambda: self.core.config.body_timeout_s,
+            on_stalled_body=self.app.stalled_body,
         )
         bound_host, bound_port = self._httpd.server_address[:2]
         self.url = f"http://{bound_host}:{bound_port}"

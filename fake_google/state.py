@@ -157,6 +157,8 @@ class UploadSession:
     data: bytearray = field(default_factory=bytearray)
     result_file_id: str | None = None
     query: dict[str, str] = field(default_factory=dict)
+    # Serialises PUTs to one session (a re-sent chunk may race a status query).
+    lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
 
 @dataclass

@@ -159,6 +159,11 @@ def resumable_put(core: Core, request: Request) -> Response:
     session = core.store.uploads.get(request.arg("upload_id") or "")
     if session is None:
         raise DriveError(404, "notFound", "Upload session not found or expired.")
+    with session.lock:
+        return _apply_put(core, request, session)
+
+
+def _apply_put(core: Core, request: Request, session: UploadSession) -> Response:
     start, end, total = _content_range(request)
     if session.result_file_id is not None:
         return _finished_response(core, request, session)
