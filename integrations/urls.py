@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from django.urls import include, path  # noqa: F401
+from django.urls import include, path
 
 from integrations import views
 
@@ -14,4 +14,5 @@ urlpatterns = [
     path("google-drive/callback/", views.google_drive_callback, name="google_drive_callback"),
     path("google-drive/settings/", views.google_drive_settings, name="google_drive_settings"),
     path("google-drive/disconnect/", views.google_drive_disconnect, name="google_drive_disconnect"),
+    path("google-drive/", include("integrations.run_urls")),
 ]

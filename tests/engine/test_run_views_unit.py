@@ -1,0 +1,257 @@
+"""The run history on the Google Drive page, "Back up now" and the progress JSON."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+from django.utils import timezone
+
+from integrations import run_errors, tasks
+from integrations.models import BackupRun, GoogleDriveIntegration
+from tests.engine.conftest import make_integration, make_run
+
+pytestmark = pytest.mark.django_db
+
+PAGE_URL = "/integrations/google-drive/"
+BACKUP_NOW_URL = "/integrations/google-drive/backup-now/"
+
+
+def progress_url(run: BackupRun) -> str:
+    return f"/integrations/google-drive/runs/{run.pk}/progress.json"
+
+
+def client_of(integration: GoogleDriveIntegration) -> Client:
+    client = Client()
+    client.force_login(integration.merchant.users.get())
+    return client
+
+
+@pytest.fixture
+def integration():
+    return make_integration()
+
+
+@pytest.fixture
+def client(integration) -> Client:
+    return client_of(integration)
+
+
+@pytest.fixture
+def queued(monkeypatch) -> list[int]:
+    """Run ids handed to the broker (run_backup.delay), instead of a real broker."""
+    ids: list[int] = []
+    monkeypatch.setattr(tasks.run_backup, "delay", ids.append)
+    return ids
+
+
+def test_the_urls_have_the_agreed_names():
+    assert reverse("integrations:google_drive_backup_now") == BACKUP_NOW_URL
+    run_url = reverse("integrations:google_drive_run_progress", args=[7])
+    assert run_url == "/integrations/google-drive/runs/7/progress.json"
+
+
+# --- Back up now --------------------------------------------------------------------------
+
+
+def test_back_up_now_queues_one_run_after_commit(
+    client, integration, queued, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        response = client.post(BACKUP_NOW_URL, follow=True)
+
+    run = BackupRun.objects.get()
+    assert run.integration == integration
+    assert run.trigger == BackupRun.Trigger.MANUAL
+    assert len(callbacks) == 1
+    assert queued == [run.pk]
+    assert response.redirect_chain == [(PAGE_URL + "#history", 302)]
+    assert "The backup has started" in response.content.decode()
+
+
+def test_back_up_now_twice_starts_one_run(client, queued, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(BACKUP_NOW_URL)
+        response = client.post(BACKUP_NOW_URL, follow=True)
+
+    assert BackupRun.objects.count() == 1
+    assert len(queued) == 1
+    assert "A backup is already in progress" in response.content.decode()
+
+
+def test_back_up_now_without_a_connection_is_refused(queued):
+    integration = make_integration(status=GoogleDriveIntegration.Status.ACCESS_LOST)
+
+    response = client_of(integration).post(BACKUP_NOW_URL, follow=True)
+
+    assert not BackupRun.objects.exists()
+    assert "Connect a Google account first" in response.content.decode()
+
+
+def test_back_up_now_is_a_post(client):
+    assert client.get(BACKUP_NOW_URL).status_code == 405
+
+
+def test_back_up_now_checks_the_csrf_token(integration):
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(integration.merchant.users.get())
+
+    assert client.post(BACKUP_NOW_URL).status_code == 403
+    assert not BackupRun.objects.exists()
+
+
+@pytest.mark.parametrize("url", [BACKUP_NOW_URL, "/integrations/google-drive/runs/1/progress.json"])
+def test_run_pages_need_a_login(url):
+    response = Client().post(url) if url == BACKUP_NOW_URL else Client().get(url)
+
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("accounts:login"))
+
+
+# --- Progress JSON ------------------------------------------------------------------------
+
+
+def test_progress_of_a_running_run(client, integration):
+    run = make_run(
+        integration,
+        status=BackupRun.Status.RUNNING,
+        started_at=timezone.now(),
+        progress_total=40,
+        progress_done=12,
+        files_uploaded=12,
+        bytes_uploaded=123456,
+    )
+
+    response = client.get(progress_url(run))
+
+    assert response.status_code == 200
+    assert response["Cache-Control"].startswith("max-age=0")
+    body = response.json()
+    assert body["active"] is True
+    assert (body["done"], body["total"], body["percent"]) == (12, 40, 30)
+    assert body["status"] == "running"
+    assert body["text"] == "12 of 40 files backed up"
+    assert body["bytes_uploaded"] == 123456
+
+
+def test_progress_before_the_run_knows_its_size(client, integration):
+    run = make_run(integration)
+
+    body = client.get(progress_url(run)).json()
+
+    assert body["percent"] is None
+    assert body["text"] == "Waiting to start…"
+
+
+def test_progress_of_a_finished_run_says_it_is_over(client, integration):
+    run = make_run(integration, status=BackupRun.Status.SUCCEEDED, finished_at=timezone.now())
+
+    body = client.get(progress_url(run)).json()
+
+    assert body["active"] is False
+    assert body["status_label"] == "Succeeded"
+
+
+def test_another_merchants_run_is_not_found(client):
+    stranger = make_integration("Sklep Zielony")
+    run = make_run(stranger, status=BackupRun.Status.RUNNING)
+
+    assert client.get(progress_url(run)).status_code == 404
+
+
+# --- History on the page ------------------------------------------------------------------
+
+
+def test_the_page_lists_the_last_30_runs_with_their_numbers(client, integration):
+    started = timezone.now() - dt.timedelta(days=40)
+    for day in range(35):
+        make_run(
+            integration,
+            trigger=BackupRun.Trigger.SCHEDULED,
+            night=(started + dt.timedelta(days=day)).date(),
+            status=BackupRun.Status.SUCCEEDED,
+            started_at=started,
+            finished_at=started + dt.timedelta(minutes=2, seconds=5),
+            orders_exported=321,
+            invoices_uploaded=17,
+            receipts_uploaded=4,
+            bytes_uploaded=2_500_000,
+        )
+
+    html = client.get(PAGE_URL).content.decode()
+
+    assert html.count('<tr id="run-') == 30
+    assert "321" in html and "17" in html
+    assert "2.4\xa0MB" in html
+    assert "2 min 05 s" in html
+    assert "Nightly" in html
+    assert 'class="badge badge-ok"' in html
+
+
+def test_problems_are_in_words_a_merchant_understands(client, integration):
+    make_run(
+        integration,
+        status=BackupRun.Status.PARTIAL,
+        finished_at=timezone.now(),
+        errors=[
+            run_errors.error_entry("render_failed", kind="invoice", number="FV 3/11/2026"),
+            run_errors.error_entry("quota"),
+        ],
+    )
+
+    html = client.get(PAGE_URL).content.decode()
+
+    assert "2 problems" in html
+    assert "FV 3/11/2026: The PDF of this document could not be created." in html
+    assert "Your Google Drive is full" in html
+    assert 'class="badge badge-warn"' in html
+
+
+def test_a_running_run_shows_a_progress_bar_that_polls(client, integration):
+    run = make_run(
+        integration,
+        status=BackupRun.Status.RUNNING,
+        started_at=timezone.now(),
+        progress_total=10,
+        progress_done=5,
+    )
+
+    html = client.get(PAGE_URL).content.decode()
+
+    assert f'data-progress-url="{progress_url(run)}"' in html
+    assert 'value="50"' in html
+    assert "fetch(" in html
+    assert "<script src" not in html
+    assert "disabled" in html.split('id="backup-now"')[1].split(">")[0]
+    assert "A backup is already in progress" in html
+
+
+def test_the_button_explains_why_it_is_disabled(queued):
+    integration = make_integration(backup_orders=False, backup_invoices=False,
+                                   backup_receipts=False)  # fmt: skip
+
+    html = client_of(integration).get(PAGE_URL).content.decode()
+
+    assert "disabled" in html.split('id="backup-now"')[1].split(">")[0]
+    assert "Tick at least one kind of document" in html
+    assert "No backups yet" in html
+
+
+def test_the_button_is_enabled_when_a_backup_can_start(client):
+    html = client.get(PAGE_URL).content.decode()
+
+    assert "disabled" not in html.split('id="backup-now"')[1].split(">")[0]
+    assert "fetch(" not in html
+
+
+def test_the_page_shows_only_the_merchants_own_runs(client, integration):
+    stranger = make_integration("Sklep Zielony")
+    mine = make_run(integration, status=BackupRun.Status.SUCCEEDED)
+    theirs = make_run(stranger, status=BackupRun.Status.SUCCEEDED)
+
+    html = client.get(PAGE_URL).content.decode()
+
+    assert f'id="run-{mine.pk}"' in html
+    assert f'id="run-{theirs.pk}"' not in html
