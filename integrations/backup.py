@@ -223,6 +223,10 @@ def md5_of(stream: IO[bytes]) -> tuple[str, int]:
     return digest.hexdigest(), size
 
 
+def md5_hex(content: bytes) -> str:
+    return hashlib.md5(content, usedforsecurity=False).hexdigest()
+
+
 def bytes_stream(content: bytes) -> IO[bytes]:
     stream = tempfile.SpooledTemporaryFile(max_size=SPOOL_MAX_BYTES)  # noqa: SIM115
     stream.write(content)
@@ -662,7 +666,7 @@ class RunExecution:
                 name=pdf.versioned_filename(pdf.document_filename(document.number), version),
                 stream=bytes_stream(file.content),
                 size=len(file.content),
-                md5=hashlib.md5(file.content, usedforsecurity=False).hexdigest(),
+                md5=md5_hex(file.content),
                 fingerprint=fingerprint,
                 number=document.number,
                 document_uuid=document.uuid,

@@ -48,9 +48,22 @@ def drive_discovery_document(api_root: str | None = None) -> dict:
     return document
 
 
+def drive_http(timeout: int = HTTP_TIMEOUT_SECONDS) -> httplib2.Http:
+    return without_308_redirects(httplib2.Http(timeout=timeout))
+
+
+def without_308_redirects(http: httplib2.Http) -> httplib2.Http:
+    """Resumable uploads answer 308 for "incomplete"; httplib2 would follow it as a redirect.
+
+    googleapiclient's build_http() does the same, but only for the Http it creates itself.
+    """
+    http.redirect_codes = http.redirect_codes - {308}
+    return http
+
+
 def build_drive_service(credentials, *, timeout: int = HTTP_TIMEOUT_SECONDS) -> Resource:
     """A Drive client for one thread: httplib2 connections must not be shared across threads."""
-    http = AuthorizedHttp(credentials, http=httplib2.Http(timeout=timeout))
+    http = AuthorizedHttp(credentials, http=drive_http(timeout))
     return build_from_document(drive_discovery_document(), http=http)
 
 
@@ -128,6 +141,18 @@ class CountingHttp(httplib2.Http):
         return super().request(uri, *args, **kwargs)
 
 
+class ChunkBytesUpload(MediaIoBaseUpload):
+    """A resumable upload whose chunks are sent as bytes rather than stream slices.
+
+    httplib2 silently resends a request once when the connection drops; a stream slice is
+    consumed by then, so the resend promises a Content-Length it never sends and stalls until
+    the server times out. Bytes can be sent again.
+    """
+
+    def has_stream(self) -> bool:
+        return False
+
+
 def app_properties_query(properties: dict[str, str]) -> str:
     return " and ".join(
         f"appProperties has {{ key='{_quote(k)}' and value='{_quote(v)}' }}"
@@ -160,7 +185,9 @@ class DriveClient:
         self.credentials = credentials
         root = drive_discovery_document()["rootUrl"]
         oauth_endpoints = (settings.GOOGLE_OAUTH_TOKEN_URI, settings.GOOGLE_OAUTH_REVOKE_URI)
-        self._http = CountingHttp(root, not_counted=oauth_endpoints, timeout=timeout)
+        self._http = without_308_redirects(
+            CountingHttp(root, not_counted=oauth_endpoints, timeout=timeout)
+        )
         self.service = build_from_document(
             drive_discovery_document(), http=AuthorizedHttp(credentials, http=self._http)
         )
@@ -304,7 +331,7 @@ class DriveClient:
     def _upload_resumable(self, body: dict, stream: BinaryIO, mimetype: str) -> dict:
         def new_session() -> HttpRequest:
             stream.seek(0)
-            media = MediaIoBaseUpload(
+            media = ChunkBytesUpload(
                 stream, mimetype=mimetype, chunksize=RESUMABLE_CHUNK_SIZE, resumable=True
             )
             return self.service.files().create(body=body, media_body=media, fields=UPLOAD_FIELDS)
