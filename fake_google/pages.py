@@ -173,7 +173,9 @@ def _tree(children: dict[str, list[dict[str, Any]]], parent: str, depth: int = 0
                 f"<code>{file['size']} B · md5 {escape(file['md5Checksum'] or '')}</code>"
             )
         else:
-            label = f"📁 {label}"
+            label = f"<strong>{label}/</strong>"
+        if not file["created_by_client"]:
+            label += " <code>(made by the user, not through an app)</code>"
         props = file["appProperties"]
         if props:
             label += " <code>" + escape(", ".join(f"{k}={v}" for k, v in props.items())) + "</code>"

@@ -109,6 +109,15 @@ def test_dropped_connection_after_a_folder_create_duplicates_the_folder(fake_goo
     assert [f["name"] for f in fake_google.files(MERCHANT)] == ["BaseLinker Backup"] * 2
 
 
+def test_connection_dropped_before_the_write_is_retried_harmlessly(fake_google, drive):
+    fake_google.inject_fault("drop", endpoint="drive.files.create")
+
+    make_folder(drive, "BaseLinker Backup")
+
+    assert [f["name"] for f in fake_google.files(MERCHANT)] == ["BaseLinker Backup"]
+    assert fake_google.state_dump()["counters"]["drive.files.create"] == {"dropped": 1, "200": 1}
+
+
 def test_drop_probability_is_seeded_and_only_hits_writes(fake_google, drive):
     fake_google.configure(seed=3, p_drop_after_write=1.0)
     # Every attempt drops, so httplib2's single re-send drops too and the client gets an error.
