@@ -1,0 +1,397 @@
+"""PDF prints of invoices and receipts for the backup (S8, S10, S11).
+
+Every renderer returns a ``RenderedFile(filename, mimetype, content)``.
+
+``render_pdfs`` is the fast path. Most of the cost of a WeasyPrint PDF is paid once per
+``write_pdf()`` (fonts embedded and subset), not per page, so a batch of documents is laid out
+one by one, written as ONE PDF and then cut into one PDF per document by page ranges. Layout
+is per document, so page counters, page breaks and the text are exactly those of a document
+rendered alone (``render_pdf_naive``, the baseline).
+
+WeasyPrint (Pango, fontconfig) is not known to be thread-safe, and its font configuration
+and parsed stylesheets are shared module-level state here, so all WeasyPrint work of a process
+runs under ``RENDER_LOCK``: threads of one process render one after another (they would share
+one core through the GIL anyway); processes render in parallel.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import re
+import threading
+import unicodedata
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+from functools import cached_property
+from pathlib import Path
+from typing import Any
+
+from django.db.models import Model, prefetch_related_objects
+from django.template.loader import render_to_string
+from pypdf import PdfReader, PdfWriter
+from pypdf.generic import NameObject, TextStringObject
+from weasyprint import CSS, HTML
+from weasyprint.text.fonts import FontConfiguration
+from weasyprint.urls import URLFetcher
+
+from documents.models import Invoice, Receipt
+from documents.printing import PRINT_TEMPLATE_VERSION, render_print_html
+
+__all__ = [
+    "PDF_MIMETYPE",
+    "PRINT_TEMPLATE_VERSION",
+    "RENDER_BATCH_SIZE",
+    "RENDER_LOCK",
+    "RenderedFile",
+    "document_filename",
+    "document_fingerprint",
+    "render_pdf",
+    "render_pdf_naive",
+    "render_pdfs",
+    "versioned_filename",
+]
+
+PDF_MIMETYPE = "application/pdf"
+
+# Documents written as one PDF before the split; callers chunk their work by this size.
+RENDER_BATCH_SIZE = 40
+
+FONTS_DIR = Path(__file__).resolve().parent / "fonts"
+PRINT_FONT_FAMILY = "Print Sans"
+PRINT_FONTS = (
+    ("PrintSans-Regular.ttf", "normal"),
+    ("PrintSans-Bold.ttf", "bold"),
+)
+PRINT_STYLESHEET_TEMPLATE = "documents/print/print.css"
+
+# The same options for the naive and the fast path, so both give the same PDF.
+PDF_OPTIONS: dict[str, Any] = {
+    "hinting": False,
+    "optimize_images": False,
+    "uncompressed_pdf": False,
+}
+
+RENDER_LOCK = threading.RLock()
+
+Document = Invoice | Receipt
+
+
+@dataclass(frozen=True)
+class RenderedFile:
+    filename: str
+    mimetype: str
+    content: bytes
+
+
+# --- File names ---------------------------------------------------------------------------
+
+FALLBACK_STEM = "document"
+# Far below the 255 bytes a file name may take on Windows, macOS and Linux, leaving room for
+# the " (n)" of a later copy and for the folder path of a Drive synced to a computer.
+MAX_STEM_BYTES = 150
+_UNSAFE_CHARACTERS = re.compile(r'[\\/:*?"<>|\x00-\x1f\x7f-\x9f]')
+_WINDOWS_RESERVED_NAMES = frozenset(
+    {"CON", "PRN", "AUX", "NUL"}
+    | {f"{device}{n}" for device in ("COM", "LPT") for n in [*"123456789", "¹", "²", "³"]}
+)
+
+
+def _truncate_utf8(text: str, max_bytes: int) -> str:
+    return text.encode("utf-8")[:max_bytes].decode("utf-8", errors="ignore")
+
+
+def safe_file_stem(name: str, max_bytes: int = MAX_STEM_BYTES) -> str:
+    """A file name without extension that every OS a Drive syncs to accepts as it is."""
+    stem = _UNSAFE_CHARACTERS.sub("_", unicodedata.normalize("NFC", name))
+    stem = _truncate_utf8(stem.strip(), max_bytes).rstrip(". ")
+    # A leading dot hides the file on macOS and Linux.
+    if stem.startswith("."):
+        stem = "_" + stem[1:]
+    if not stem:
+        return FALLBACK_STEM
+    # Windows reserves these device names even with an extension ("CON.pdf").
+    if stem.split(".")[0].rstrip(" ").upper() in _WINDOWS_RESERVED_NAMES:
+        stem = "_" + stem
+    return stem
+
+
+def document_filename(number: str) -> str:
+    """S8: the number, ``/`` as ``_``, plus ``.pdf``: ``FV 12/11/2026`` → ``FV 12_11_2026.pdf``.
+
+    Characters Windows or macOS refuse become ``_`` as well, trailing dots and spaces go,
+    Windows device names get a ``_`` in front and very long numbers are cut.
+    """
+    return f"{safe_file_stem(number)}.pdf"
+
+
+def versioned_filename(filename: str, n: int) -> str:
+    """The name of the n-th copy of a changed document: ``FV 12_11_2026 (2).pdf`` (S10)."""
+    if n <= 1:
+        return filename
+    stem, dot, extension = filename.rpartition(".")
+    if not dot or not stem:
+        stem, extension = filename, ""
+    suffix = f" ({n})"
+    stem = safe_file_stem(stem, MAX_STEM_BYTES - len(suffix))
+    return f"{stem}{suffix}.{extension}" if extension else f"{stem}{suffix}"
+
+
+# --- Fingerprints -------------------------------------------------------------------------
+
+
+def _canonical(value: Any) -> Any:
+    if isinstance(value, Decimal):
+        return str(value.normalize())
+    if value is None or isinstance(value, str | int | bool):
+        return value
+    return str(value)
+
+
+def _fields(obj: Model, names: Iterable[str]) -> dict[str, Any]:
+    return {name: _canonical(getattr(obj, name)) for name in names}
+
+
+_DOCUMENT_FIELDS = (
+    "number",
+    "issue_date",
+    "currency",
+    "total_net",
+    "total_gross",
+    "order_id",
+    "seller_name",
+    "seller_address",
+    "seller_tax_id",
+    "buyer_name",
+    "buyer_address",
+    "buyer_tax_id",
+    "payment_method",
+)
+_INVOICE_FIELDS = ("sale_date", "payment_due", "source")
+_INVOICE_ITEM_FIELDS = (
+    "name",
+    "quantity",
+    "unit",
+    "unit_price_net",
+    "vat_rate",
+    "total_net",
+    "total_gross",
+)
+_RECEIPT_ITEM_FIELDS = ("name", "quantity", "unit_price_gross", "vat_rate", "total_gross")
+
+
+def print_data(doc: Document) -> dict[str, Any]:
+    """Everything that goes into the print of a document, as plain JSON-able data."""
+    if isinstance(doc, Invoice):
+        kind, extra_fields, item_fields = "invoice", _INVOICE_FIELDS, _INVOICE_ITEM_FIELDS
+    else:
+        kind, extra_fields, item_fields = "receipt", (), _RECEIPT_ITEM_FIELDS
+    return {
+        "kind": kind,
+        "template": PRINT_TEMPLATE_VERSION,
+        **_fields(doc, _DOCUMENT_FIELDS),
+        **_fields(doc, extra_fields),
+        "items": [_fields(item, item_fields) for item in doc.items.all()],
+    }
+
+
+def document_fingerprint(doc: Document) -> str:
+    """sha256 (hex) of what the print of ``doc`` shows; changes when the document does (S10).
+
+    Not a hash of PDF bytes. For an invoice sent in through the API: the sha256 of its PDF.
+    """
+    if is_api_invoice(doc):
+        api_pdf = doc.api_pdf  # type: ignore[union-attr]
+        return api_pdf.sha256 or hashlib.sha256(bytes(api_pdf.content)).hexdigest()
+    data = json.dumps(print_data(doc), sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return hashlib.sha256(data.encode("utf-8")).hexdigest()
+
+
+# --- Document kinds -----------------------------------------------------------------------
+
+
+def is_api_invoice(doc: Document) -> bool:
+    return isinstance(doc, Invoice) and doc.source == Invoice.Source.API
+
+
+def refuse_external_invoice(doc: Document) -> None:
+    if isinstance(doc, Invoice) and doc.source == Invoice.Source.EXTERNAL:
+        raise ValueError(
+            f"Invoice {doc.pk} ({doc.number!r}) was issued by an external accounting system: "
+            "the platform does not keep it and must not print it (S11)."
+        )
+
+
+def stored_api_pdf(invoice: Invoice) -> RenderedFile:
+    """An API invoice is backed up as its sender made it, byte for byte."""
+    return RenderedFile(
+        document_filename(invoice.number), PDF_MIMETYPE, bytes(invoice.api_pdf.content)
+    )
+
+
+def prefetch_for_print(docs: Sequence[Document]) -> None:
+    """Items (and stored API PDFs) of all documents in one query per kind, if not loaded."""
+    invoices = [doc for doc in docs if isinstance(doc, Invoice)]
+    receipts = [doc for doc in docs if isinstance(doc, Receipt)]
+    if invoices:
+        prefetch_related_objects([d for d in invoices if not is_api_invoice(d)], "items")
+        prefetch_related_objects([d for d in invoices if is_api_invoice(d)], "api_pdf")
+    if receipts:
+        prefetch_related_objects(receipts, "items")
+
+
+# --- WeasyPrint ---------------------------------------------------------------------------
+
+
+class BundledFontsOnlyFetcher(URLFetcher):
+    """Prints load nothing but the bundled fonts: no network, no other local file."""
+
+    def __init__(self) -> None:
+        super().__init__(allowed_protocols=["file"], fail_on_errors=True)
+
+    def fetch(self, url: str, headers: dict | None = None):  # type: ignore[override]
+        if not url.startswith(FONTS_DIR.as_uri() + "/"):
+            raise ValueError(f"Prints may not load {url!r}")
+        return super().fetch(url, headers)
+
+
+def font_face_css() -> str:
+    rules = [
+        f'@font-face {{ font-family: "{PRINT_FONT_FAMILY}"; font-weight: {weight}; '
+        f'src: url("{(FONTS_DIR / filename).as_uri()}") format("truetype"); }}'
+        for filename, weight in PRINT_FONTS
+    ]
+    return "\n".join(rules)
+
+
+class PrintResources:
+    """What every render of the process shares: font configuration, parsed stylesheets."""
+
+    def __init__(self) -> None:
+        self.url_fetcher = BundledFontsOnlyFetcher()
+        self.font_config = FontConfiguration()
+
+    @cached_property
+    def stylesheets(self) -> list[CSS]:
+        css = font_face_css() + "\n" + render_to_string(PRINT_STYLESHEET_TEMPLATE)
+        return [
+            CSS(
+                string=css,
+                base_url=FONTS_DIR.as_uri() + "/",
+                url_fetcher=self.url_fetcher,
+                font_config=self.font_config,
+            )
+        ]
+
+    def layout(self, html: str):
+        return HTML(
+            string=html, base_url=FONTS_DIR.as_uri() + "/", url_fetcher=self.url_fetcher
+        ).render(font_config=self.font_config, stylesheets=self.stylesheets, **PDF_OPTIONS)
+
+
+_resources: PrintResources | None = None
+
+
+def print_resources() -> PrintResources:
+    """The process's shared resources; call with ``RENDER_LOCK`` held."""
+    global _resources
+    if _resources is None:
+        _resources = PrintResources()
+    return _resources
+
+
+# --- Renderers ----------------------------------------------------------------------------
+
+
+def render_pdf_naive(doc: Document) -> RenderedFile:
+    """One document, one ``write_pdf()``: the baseline the fast path is measured against."""
+    refuse_external_invoice(doc)
+    if is_api_invoice(doc):
+        return stored_api_pdf(doc)  # type: ignore[arg-type]
+    html = render_print_html(doc, for_pdf=True)
+    with RENDER_LOCK:
+        content = print_resources().layout(html).write_pdf(**PDF_OPTIONS)
+    return RenderedFile(document_filename(doc.number), PDF_MIMETYPE, content)
+
+
+def render_pdf(doc: Document) -> RenderedFile:
+    """One document through the fast path (what the PDF download view serves)."""
+    return render_pdfs([doc])[0]
+
+
+def render_pdfs(docs: Iterable[Document]) -> list[RenderedFile]:
+    """One PDF per document, in the order given; see the module's docstring.
+
+    Accepts model instances (or a queryset); items are loaded in one query per kind unless
+    already prefetched. Raises ``ValueError`` for an externally issued invoice (S11).
+    """
+    docs = list(docs)
+    for doc in docs:
+        refuse_external_invoice(doc)
+    prefetch_for_print(docs)
+    results: list[RenderedFile | None] = [None] * len(docs)
+    to_render: list[tuple[int, Document]] = []
+    for index, doc in enumerate(docs):
+        if is_api_invoice(doc):
+            results[index] = stored_api_pdf(doc)  # type: ignore[arg-type]
+        else:
+            to_render.append((index, doc))
+    for chunk in _chunks(to_render, RENDER_BATCH_SIZE):
+        files = render_batch([doc for _, doc in chunk])
+        for (index, _), rendered in zip(chunk, files, strict=True):
+            results[index] = rendered
+    return results  # type: ignore[return-value]
+
+
+def _chunks(items: list, size: int) -> Iterator[list]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+def render_batch(docs: Sequence[Document]) -> list[RenderedFile]:
+    """Lay out each document, write all pages as one PDF, cut it per document."""
+    htmls = [render_print_html(doc, for_pdf=True) for doc in docs]
+    with RENDER_LOCK:
+        resources = print_resources()
+        laid_out = [resources.layout(html) for html in htmls]
+        pages = [page for document in laid_out for page in document.pages]
+        combined = laid_out[0].copy(pages).write_pdf(**PDF_OPTIONS)
+    page_counts = [len(document.pages) for document in laid_out]
+    contents = split_pdf(combined, page_counts, [document.metadata for document in laid_out])
+    return [
+        RenderedFile(document_filename(doc.number), PDF_MIMETYPE, content)
+        for doc, content in zip(docs, contents, strict=True)
+    ]
+
+
+def split_pdf(pdf: bytes, page_counts: Sequence[int], metadata: Sequence[Any]) -> list[bytes]:
+    """One PDF per consecutive page range, each with its own document's metadata."""
+    reader = PdfReader(io.BytesIO(pdf))
+    producer = reader.metadata.get("/Producer") if reader.metadata else None
+    outputs = []
+    start = 0
+    for count, meta in zip(page_counts, metadata, strict=True):
+        writer = PdfWriter()
+        for page_index in range(start, start + count):
+            writer.add_page(reader.pages[page_index])
+        start += count
+        _copy_metadata(writer, meta, producer)
+        buffer = io.BytesIO()
+        writer.write(buffer)
+        outputs.append(buffer.getvalue())
+    return outputs
+
+
+def _copy_metadata(writer: PdfWriter, meta: Any, producer: str | None) -> None:
+    info = {}
+    if producer:
+        info["/Producer"] = producer
+    if meta.title:
+        info["/Title"] = meta.title
+    if meta.authors:
+        info["/Author"] = ", ".join(meta.authors)
+    writer.add_metadata(info)
+    if meta.lang:
+        writer._root_object[NameObject("/Lang")] = TextStringObject(meta.lang)
