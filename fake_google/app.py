@@ -17,13 +17,13 @@ from . import control, drive, errors, oauth, uploads
 from .core import Core
 from .errors import DriveError
 from .faults import Decision
-from .httpd import DROP, Request, Response, _Drop
+from .httpd import DROP, Drop, Request, Response
 
 Handler = Callable[..., Response]
 
 # Route kinds: "oauth" (accounts.google.com / oauth2.googleapis.com), "drive" and "upload"
-# (Bearer-authenticated), "chunk" (resumable session URI, no auth), "control" (/_fake).
-FAULTABLE = {"drive", "upload", "chunk"}
+# (Bearer-authenticated; faults apply), "chunk" (resumable session URI: no auth, faults
+# apply), "control" (/_fake: no latency, no faults, not counted).
 
 
 @dataclass(frozen=True)
@@ -156,7 +156,7 @@ class App:
         self.core = core
         self.routes = _routes()
 
-    def __call__(self, request: Request) -> Response | _Drop:
+    def __call__(self, request: Request) -> Response | Drop:
         route = self._match(request)
         if route is None:
             return self._not_found(request)
@@ -164,7 +164,7 @@ class App:
         if route.kind == "control":
             return route.handler(self.core, request)
         self.core.request_started()
-        outcome: Response | _Drop = Response.empty(500)
+        outcome: Response | Drop = Response.empty(500)
         try:
             outcome = self._google(route, request)
             return outcome
@@ -179,7 +179,7 @@ class App:
         route = self._match(probe)
         self.core.store.count(route.endpoint if route else "unknown", "body_timeout")
 
-    def _google(self, route: Route, request: Request) -> Response | _Drop:
+    def _google(self, route: Route, request: Request) -> Response | Drop:
         config = self.core.config
         if config.latency_ms:
             time.sleep(config.latency_ms / 1000.0)

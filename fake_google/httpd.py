@@ -88,13 +88,13 @@ class Response:
         return cls(status, body, [("Content-Type", content_type)])
 
 
-class _Drop:
+class Drop:
     def __repr__(self) -> str:
         return "DROP"
 
 
-DROP = _Drop()
-App = Callable[[Request], "Response | _Drop"]
+DROP = Drop()
+App = Callable[[Request], "Response | Drop"]
 BodyTimeout = Callable[[], float]
 # Told (method, path) when a client promised a body and never sent it.
 StalledHook = Callable[[str, str], None]
