@@ -66,3 +66,50 @@ def make_integration(
 def make_run(integration: GoogleDriveIntegration, **fields) -> BackupRun:
     fields.setdefault("trigger", BackupRun.Trigger.MANUAL)
     return BackupRun.objects.create(integration=integration, **fields)
+
+
+# --- Real workers (slow tests) ------------------------------------------------------------
+
+
+@pytest.fixture
+def broker():
+    """Redis db 14 as the broker of this test and its workers, empty before and after."""
+    from tests.engine.worker import REDIS_URL, point_app_at, redis_client
+
+    client = redis_client()
+    client.flushdb()
+    saved = app.conf.broker_url
+    point_app_at(app, REDIS_URL)
+    yield client
+    point_app_at(app, saved)
+    client.flushdb()
+
+
+@pytest.fixture
+def mail_dir(tmp_path):
+    path = tmp_path / "mail"
+    path.mkdir()
+    return path
+
+
+@pytest.fixture
+def start_worker(google_settings, broker, mail_dir, tmp_path):
+    """Start `celery worker` processes (threads pool) against the test database; all are
+    stopped (or already killed) at teardown."""
+    from tests.engine.worker import Worker, worker_environment
+
+    workers = []
+
+    def start(name: str = "worker1", concurrency: int = 4, **env: str):
+        worker = Worker(
+            worker_environment(google_settings, mail_dir, **env),
+            tmp_path / f"{name}.log",
+            name,
+            concurrency,
+        )
+        workers.append(worker)
+        return worker.start()
+
+    yield start
+    for worker in workers:
+        worker.stop()
