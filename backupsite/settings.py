@@ -207,6 +207,11 @@ BACKUP_NIGHT_SPREAD_MARGIN_SECONDS = env.int("BACKUP_NIGHT_SPREAD_MARGIN_SECONDS
 BACKUP_RUN_STALE_SECONDS = env.int("BACKUP_RUN_STALE_SECONDS", default=300)
 BACKUP_QUEUED_RUN_STALE_SECONDS = env.int("BACKUP_QUEUED_RUN_STALE_SECONDS", default=1800)
 BACKUP_RUN_MAX_REQUEUES = env.int("BACKUP_RUN_MAX_REQUEUES", default=3)
+# Seconds before each retry of a run that met transient trouble (Google 5xx, network): about
+# 20 minutes in all, so a night's run is retried within the same night.
+BACKUP_RUN_RETRY_COUNTDOWNS = env.list(
+    "BACKUP_RUN_RETRY_COUNTDOWNS", cast=int, default=[60, 5 * 60, 15 * 60]
+)
 # Absolute links in e-mails (e.g. "reconnect your Google account") start with this.
 SITE_URL = env("SITE_URL", default="http://127.0.0.1:8000")
 API_MAX_PDF_BYTES = env.int("API_MAX_PDF_BYTES", default=10 * 1024 * 1024)

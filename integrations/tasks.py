@@ -13,6 +13,7 @@ import random
 from datetime import timedelta
 
 from celery import shared_task
+from django.conf import settings
 from django.utils import timezone
 
 from integrations import backup, dispatch, notifications
@@ -21,9 +22,6 @@ from integrations.models import BackupRun
 
 logger = logging.getLogger(__name__)
 
-# Retries of a run that met transient trouble (Google 5xx, network): about 20 minutes in all,
-# so a night's run is retried within the same night, without hammering a struggling Google.
-RETRY_COUNTDOWNS = (60, 5 * 60, 15 * 60)
 RETRY_JITTER = 0.2
 # Reasons that only the merchant (or time) can fix: retrying them would be a storm.
 NOT_RETRIED_REASONS = frozenset({"access_lost", "quota", "disconnected"})
@@ -50,19 +48,15 @@ def dispatch_due_backups() -> dict[str, int]:
     }
 
 
-@shared_task(
-    bind=True,
-    name="integrations.tasks.run_backup",
-    ignore_result=True,
-    max_retries=len(RETRY_COUNTDOWNS),
-)
+@shared_task(bind=True, name="integrations.tasks.run_backup", ignore_result=True)
 def run_backup(self, run_id: int) -> str:
     """Run (or continue) backup run `run_id`; retries transient trouble, mails the merchant."""
     if not BackupRun.objects.filter(pk=run_id).exists():
         logger.info("Backup run %s no longer exists", run_id)
         return "missing"
     attempt = self.request.retries
-    final = attempt >= self.max_retries
+    retries = len(retry_countdowns())
+    final = attempt >= retries
     try:
         outcome = backup.execute_run(run_id, final_attempt=final)
     except Exception as exc:
@@ -70,13 +64,14 @@ def run_backup(self, run_id: int) -> str:
             close_crashed_run(run_id)
             raise
         logger.exception("Backup run %s failed unexpectedly; retrying", run_id)
-        raise self.retry(exc=exc, countdown=postpone_run(run_id, attempt)) from exc
+        countdown = postpone_run(run_id, attempt)
+        raise self.retry(exc=exc, countdown=countdown, max_retries=retries) from exc
     if outcome.skipped:
         logger.info("Backup run %s skipped: %s", run_id, outcome.message)
         return outcome.status
     if should_retry(outcome, final):
         logger.info("Backup run %s will be retried: %s", run_id, outcome.message)
-        raise self.retry(countdown=postpone_run(run_id, attempt))
+        raise self.retry(countdown=postpone_run(run_id, attempt), max_retries=retries)
     after_final_outcome(run_id, outcome)
     return outcome.status
 
@@ -98,8 +93,14 @@ def should_retry(outcome: RunOutcome, final: bool) -> bool:
     return outcome.retryable and not final and outcome.reason not in NOT_RETRIED_REASONS
 
 
+def retry_countdowns() -> list[int]:
+    """Seconds before each retry of a run that met transient trouble (settings)."""
+    return list(settings.BACKUP_RUN_RETRY_COUNTDOWNS)
+
+
 def retry_countdown(attempt: int) -> int:
-    base = RETRY_COUNTDOWNS[min(attempt, len(RETRY_COUNTDOWNS) - 1)]
+    countdowns = retry_countdowns()
+    base = countdowns[min(attempt, len(countdowns) - 1)]
     return round(base * random.uniform(1 - RETRY_JITTER, 1 + RETRY_JITTER))
 
 

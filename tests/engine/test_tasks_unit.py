@@ -110,7 +110,7 @@ def test_transient_trouble_is_retried_until_it_passes(eager_celery, script, inte
 
 
 def test_the_last_retry_is_the_final_attempt(eager_celery, script, integration):
-    scripted = script(*[TRANSIENT] * (len(tasks.RETRY_COUNTDOWNS) + 1))
+    scripted = script(*[TRANSIENT] * (len(tasks.retry_countdowns()) + 1))
 
     run, result = run_task(integration)
 
@@ -158,7 +158,7 @@ def test_a_message_of_a_deleted_run_does_nothing(eager_celery):
 
 
 def test_unexpected_errors_are_retried_then_close_the_run(eager_celery, script, integration):
-    crashes = [RuntimeError("boom")] * (len(tasks.RETRY_COUNTDOWNS) + 1)
+    crashes = [RuntimeError("boom")] * (len(tasks.retry_countdowns()) + 1)
     scripted = script(*crashes)
 
     run, result = run_task(integration)
