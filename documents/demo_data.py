@@ -23,19 +23,22 @@ with their items take seconds, not minutes.
 from __future__ import annotations
 
 import calendar
+import functools
 import hashlib
+import itertools
 import random
 import unicodedata
 import uuid
 from bisect import bisect_right
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.hashers import make_password
-from django.db import transaction
+from django.db import connections, models, router, transaction
 from django.utils import timezone
 
 from accounts.models import Merchant, User
@@ -278,13 +281,19 @@ class Generator:
         return uuid.UUID(int=self.rng.getrandbits(128), version=4)
 
     def pick(self, seq: Sequence):
-        return seq[self.rng.randrange(len(seq))]
+        return seq[int(self.rng.random() * len(seq))]
 
     def weighted(self, seq: Sequence, weights: Sequence[int]):
-        return self.rng.choices(seq, weights=weights)[0]
+        cumulative = _cumulative(tuple(weights))
+        return seq[bisect_right(cumulative, self.rng.random() * cumulative[-1])]
 
     def digits(self, pattern: str) -> str:
-        return "".join(str(self.rng.randrange(10)) if c == "#" else c for c in pattern)
+        """``#`` in the pattern becomes a random digit: ``"302-###"`` → ``"302-618"``."""
+        groups = pattern.split("#")
+        if len(groups) == 1:
+            return pattern
+        number = str(self.rng.getrandbits(64) % 10 ** (len(groups) - 1)).zfill(len(groups) - 1)
+        return "".join(g + d for g, d in zip(groups, number + " ", strict=True)).rstrip(" ")
 
     def person(self, country: Country) -> str:
         first = self.pick(country.first_names)
@@ -316,6 +325,11 @@ class Generator:
 
     def money(self, pln_gross: Decimal, currency: str) -> Decimal:
         return (pln_gross / PLN_PER[currency]).quantize(CENT, ROUND_HALF_UP)
+
+
+@functools.cache
+def _cumulative(weights: tuple[int, ...]) -> tuple[int, ...]:
+    return tuple(itertools.accumulate(weights))
 
 
 def ascii_only(text: str) -> str:
@@ -357,6 +371,70 @@ def batched(iterable, size: int) -> Iterator[list]:
             batch = []
     if batch:
         yield batch
+
+
+# --- Fast inserts -------------------------------------------------------------------------
+
+
+def _db_converter(field: models.Field, connection) -> Callable[[Any], Any] | None:
+    """How to turn a Python value of this field into a database parameter (None: as is)."""
+    ops = connection.ops
+    if isinstance(field, models.UUIDField) and not connection.features.has_native_uuid_field:
+        return lambda value: value.hex
+    if isinstance(field, models.DateTimeField):
+        return ops.adapt_datetimefield_value
+    if isinstance(field, models.DateField):
+        return ops.adapt_datefield_value
+    if isinstance(field, models.DecimalField):
+        return lambda value: ops.adapt_decimalfield_value(
+            value, field.max_digits, field.decimal_places
+        )
+    return None
+
+
+def insert_rows(model: type[models.Model], objects: Sequence[models.Model]) -> None:
+    """INSERT plain model instances with one executemany.
+
+    About three times cheaper than ``bulk_create`` for wide rows, which compiles every value
+    through the ORM. Only for the simple field types of the order tables; primary keys are
+    not set on the instances. No signals, like ``bulk_create``.
+    """
+    if not objects:
+        return
+    connection = connections[router.db_for_write(model)]
+    fields = [f for f in model._meta.concrete_fields if not f.primary_key]
+    stamp = timezone.now()
+    for f in fields:
+        if getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False):
+            for obj in objects:
+                setattr(obj, f.attname, stamp)
+    converters = [_db_converter(f, connection) for f in fields]
+    attnames = [f.attname for f in fields]
+    quote = connection.ops.quote_name
+    head = "INSERT INTO {} ({}) VALUES ".format(  # noqa: S608 - names from model metadata
+        quote(model._meta.db_table), ", ".join(quote(f.column) for f in fields)
+    )
+    placeholders = "({})".format(", ".join(["%s"] * len(fields)))
+    rows = []
+    for obj in objects:
+        values = obj.__dict__
+        rows.append(
+            tuple(
+                value if convert is None or value is None else convert(value)
+                for value, convert in zip((values[a] for a in attnames), converters, strict=True)
+            )
+        )
+    with connection.cursor() as cursor:
+        raw = cursor.cursor
+        if connection.vendor == "postgresql" and hasattr(raw, "copy"):
+            # psycopg 3: COPY is several times faster than one INSERT per row.
+            columns = ", ".join(quote(f.column) for f in fields)
+            table = quote(model._meta.db_table)
+            with raw.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
+                for row in rows:
+                    copy.write_row(row)
+            return
+        cursor.executemany(head + placeholders, rows)
 
 
 # --- A tiny valid PDF ---------------------------------------------------------------------
@@ -568,14 +646,19 @@ def _seed_orders(
 
     for batch in batched(build(), BATCH_SIZE):
         orders = [order for order, _ in batch]
-        Order.objects.bulk_create(orders)
+        insert_rows(Order, orders)
+        ids = dict(
+            Order.objects.filter(uuid__in=[o.uuid for o in orders]).values_list("uuid", "pk")
+        )
+        for order in orders:
+            order.pk = ids[order.uuid]
         items = []
         for order, order_items in batch:
             for item in order_items:
                 item.order_id = order.pk
                 items.append(item)
             pairs.append((order.created_at, order.pk))
-        OrderItem.objects.bulk_create(items)
+        insert_rows(OrderItem, items)
     pairs.sort()
     return OrderIndex(days=[timezone.localdate(c) for c, _ in pairs], ids=[p for _, p in pairs])
 
