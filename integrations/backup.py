@@ -22,7 +22,7 @@ from typing import IO, Literal
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
-from django.db.models import Exists, F, OuterRef
+from django.db.models import Count, Exists, F, OuterRef, Sum
 from django.utils import timezone
 
 from documents import pdf
@@ -162,6 +162,25 @@ class Tally:
     extra_failures: int = 0
 
 
+def tally_from_ledger(run: BackupRun) -> Tally:
+    """What earlier attempts of the run put into Drive, from the ledger (crashes included)."""
+    tally = Tally(orders=run.orders_exported)
+    done = (
+        BackedUpFile.objects.filter(run=run, state=BackedUpFile.State.DONE)
+        .values("kind")
+        .annotate(files=Count("id"), size=Sum("size"))
+    )
+    for group in done:
+        tally.files += group["files"]
+        tally.bytes += group["size"] or 0
+        if group["kind"] == BackedUpFile.Kind.INVOICE:
+            tally.invoices = group["files"]
+        elif group["kind"] == BackedUpFile.Kind.RECEIPT:
+            tally.receipts = group["files"]
+    tally.done = tally.files
+    return tally
+
+
 def account_key(integration: GoogleDriveIntegration) -> str:
     return integration.google_account_id or integration.google_email.lower()
 
@@ -261,14 +280,7 @@ class RunExecution:
         self.final_attempt = final_attempt
         self.account = account_key(self.integration)
         self.zone = merchant_zone(self.integration.time_zone)
-        self.tally = Tally(
-            files=run.files_uploaded,
-            bytes=run.bytes_uploaded,
-            invoices=run.invoices_uploaded,
-            receipts=run.receipts_uploaded,
-            orders=run.orders_exported,
-            done=run.files_uploaded,
-        )
+        self.tally = tally_from_ledger(run)
         self.calls_before = run.drive_calls
         self.client: DriveClient | None = None
         self.tree: FolderTree | None = None
@@ -587,7 +599,12 @@ class RunExecution:
     def _complete_row(self, row: BackedUpFile) -> None:
         row.state = BackedUpFile.State.DONE
         row.completed_at = timezone.now()
-        row.save(update_fields=["state", "completed_at"])
+        row.save(update_fields=["state", "completed_at", "size", "run"])
+
+    def _complete_planned_row(self, row: BackedUpFile) -> None:
+        """A file of this run's plan is in Drive; the run that confirmed it counts it."""
+        row.run = self.run
+        self._complete_row(row)
 
     # --- orders ---------------------------------------------------------------------------
 
@@ -622,7 +639,7 @@ class RunExecution:
                 stream=stream,
                 size=size,
                 md5=md5,
-                fingerprint=hashlib.sha256(f"run:{self.run.pk}".encode()).hexdigest(),
+                fingerprint=stats.sha256,
                 orders=stats.rows,
             )
             self._upload(upload)
@@ -728,7 +745,7 @@ class RunExecution:
                     app_properties=upload_app_properties(upload, self.run),
                 )
                 row.size = stored.size if stored.size is not None else upload.size
-                self._complete_row(row)
+                self._complete_planned_row(row)
             self._count_upload(upload)
             self._transient_streak = 0
         except ChecksumMismatch as error:
@@ -755,7 +772,7 @@ class RunExecution:
         if row is not None:
             landed = self._landed(row)
             if landed:
-                self._complete_row(row)
+                self._complete_planned_row(row)
                 return None
             if landed is None:
                 # It never landed: go again under the same id and name with today's bytes.

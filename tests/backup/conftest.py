@@ -8,7 +8,7 @@ import redis
 
 from accounts.models import Merchant
 from integrations import backup
-from integrations.models import BackupRun, GoogleDriveIntegration
+from integrations.models import GoogleDriveIntegration
 from tests.factories import connect_integration
 
 REDIS_TEST_URL = "redis://127.0.0.1:6379/13"
@@ -50,15 +50,3 @@ def merchant(db) -> Merchant:
 @pytest.fixture
 def integration(engine, merchant) -> GoogleDriveIntegration:
     return connect_integration(engine, merchant, time_zone="Europe/Warsaw")
-
-
-def new_run(integration: GoogleDriveIntegration, **fields) -> BackupRun:
-    fields.setdefault("trigger", BackupRun.Trigger.MANUAL)
-    return BackupRun.objects.create(integration=integration, **fields)
-
-
-def run_backup(integration: GoogleDriveIntegration, now: dt.datetime = NIGHT, **kwargs):
-    run = new_run(integration)
-    outcome = backup.execute_run(run.pk, now=now, **kwargs)
-    run.refresh_from_db()
-    return run, outcome
