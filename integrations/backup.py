@@ -12,6 +12,7 @@ new file named "<name> (n).pdf".
 from __future__ import annotations
 
 import hashlib
+import io
 import logging
 import tempfile
 import time
@@ -246,13 +247,6 @@ def md5_hex(content: bytes) -> str:
     return hashlib.md5(content, usedforsecurity=False).hexdigest()
 
 
-def bytes_stream(content: bytes) -> IO[bytes]:
-    stream = tempfile.SpooledTemporaryFile(max_size=SPOOL_MAX_BYTES)  # noqa: SIM115
-    stream.write(content)
-    stream.seek(0)
-    return stream
-
-
 def upload_app_properties(upload: Upload, run: BackupRun) -> dict[str, str]:
     properties = {
         "app": APP_TAG,
@@ -319,7 +313,9 @@ class RunExecution:
     def _connect(self) -> None:
         pacer = WritePacer(self.account, sleep=self._sleep)
         credentials = credentials_from_refresh_token(self.integration.refresh_token)
-        self.client = DriveClient(credentials, pacer=pacer, sleep=self._sleep)
+        self.client = DriveClient(
+            credentials, pacer=pacer, sleep=self._sleep, before_request=self._beat
+        )
         self.client.refresh_access_token()
 
     def _back_up(self) -> None:
@@ -371,11 +367,12 @@ class RunExecution:
             outcome = RunOutcome(status, stop.retryable, stop.reason, errors[0]["message"])
         elif tally.failures or tally.extra_failures:
             retryable = tally.retryable_failures > 0
+            count = len(tally.failures) + tally.extra_failures
             outcome = RunOutcome(
                 BackupRun.Status.PARTIAL,
                 retryable,
                 "transient" if retryable else None,
-                f"{len(tally.failures) + tally.extra_failures} files could not be backed up",
+                run_errors.english_message("files_failed", count=count),
             )
         else:
             outcome = RunOutcome(BackupRun.Status.SUCCEEDED, message="backed up")
@@ -681,7 +678,7 @@ class RunExecution:
                 kind=kind,
                 folder=folder_for(kind, document.issue_date),
                 name=pdf.versioned_filename(pdf.document_filename(document.number), version),
-                stream=bytes_stream(file.content),
+                stream=io.BytesIO(file.content),
                 size=len(file.content),
                 md5=md5_hex(file.content),
                 fingerprint=fingerprint,

@@ -55,6 +55,9 @@ MESSAGES = {
         "The connection to Google is not set up correctly on our side. Please contact support."
     ),
     "more_errors": _("%(count)s more files had problems; they will be tried again."),
+    "files_failed": _(
+        "%(count)s files could not be backed up; they will be tried again in the next backup."
+    ),
     "interrupted": _(
         "The backup was interrupted on our side and could not be resumed. The next backup "
         "will upload every file that is missing."

@@ -180,9 +180,11 @@ class DriveClient:
         pacer: WritePacer | None = None,
         backoff: Backoff | None = None,
         sleep: Callable[[float], None] = time.sleep,
+        before_request: Callable[[], None] | None = None,
         timeout: int = HTTP_TIMEOUT_SECONDS,
     ) -> None:
         self.credentials = credentials
+        self.before_request = before_request
         root = drive_discovery_document()["rootUrl"]
         oauth_endpoints = (settings.GOOGLE_OAUTH_TOKEN_URI, settings.GOOGLE_OAUTH_REVOKE_URI)
         self._http = without_308_redirects(
@@ -339,8 +341,7 @@ class DriveClient:
         request = new_session()
         failures = 0
         while True:
-            if self.pacer:
-                self.pacer.acquire()
+            self._before_request(write=True)
             try:
                 # After a failure the request is "in error state": this call first asks the
                 # session where it stands (Content-Range: bytes */N) and resumes from there.
@@ -368,8 +369,7 @@ class DriveClient:
     def _with_retries(self, call: Callable[[], T], *, write: bool) -> T:
         failures = 0
         while True:
-            if write and self.pacer:
-                self.pacer.acquire()
+            self._before_request(write=write)
             try:
                 return call()
             except Exception as exc:
@@ -378,6 +378,12 @@ class DriveClient:
                     raise
                 failures += 1
                 self._wait_before_retry(error, failures, exc)
+
+    def _before_request(self, *, write: bool) -> None:
+        if self.before_request:
+            self.before_request()
+        if write and self.pacer:
+            self.pacer.acquire()
 
     def _wait_before_retry(self, error: DriveError, failures: int, cause: BaseException) -> None:
         """Sleep before the next attempt, or raise `error` if it must not be retried."""
