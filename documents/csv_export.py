@@ -1,0 +1,246 @@
+"""The orders CSV of a backup run (S7): every order whose status changed in a time window.
+
+The file is UTF-8 with a byte order mark (so spreadsheet programs detect the encoding),
+RFC 4180 quoting with CRLF line ends, one row per order, timestamps in ISO 8601 in the
+merchant's time zone. Headers are stable identifiers, not translated, so the files of every
+night and every language line up; ``ORDER_CSV_COLUMNS`` says what each column holds.
+
+Formula injection (OWASP "CSV Injection"): a text cell that starts with ``=``, ``+``, ``-``,
+``@``, a tab or a carriage return gets a leading ``'`` so a spreadsheet shows it as text
+instead of running it; a phone number ``+48 600 100 200`` is therefore written
+``'+48 600 100 200``. Amounts (delivery price, total, paid) are numbers the exporter formats
+itself from decimals and stay plain, so a negative amount keeps its ``-``.
+
+Orders are streamed from the database in chunks: one query for the status names, one for the
+orders (a server-side cursor on PostgreSQL) and one for the items of each chunk, whatever the
+number of orders; memory stays that of one chunk.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import hashlib
+import io
+from collections import defaultdict
+from collections.abc import Iterator
+from dataclasses import dataclass
+from decimal import Decimal
+from itertools import islice
+from typing import BinaryIO
+
+from django.utils.translation import gettext_lazy as _
+
+from documents.models import Order, OrderItem, OrderStatus
+
+CHUNK_SIZE = 2000
+BOM = "\ufeff".encode()
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+ITEM_SEPARATOR = "; "
+TIMES = "\u00d7"  # MULTIPLICATION SIGN, as in "2 \u00d7 Mug"
+
+ORDER_CSV_COLUMNS: list[tuple[str, str]] = [
+    ("order_id", _("Order number in the panel.")),
+    ("external_id", _("Order number in the marketplace or shop it came from.")),
+    ("source", _("Marketplace or shop the order came from.")),
+    ("created_at", _("When the order was placed (ISO 8601, account time zone).")),
+    ("status", _("Current status.")),
+    ("status_changed_at", _("When the status last changed (ISO 8601, account time zone).")),
+    ("buyer_name", _("Buyer's name.")),
+    ("buyer_email", _("Buyer's e-mail address.")),
+    ("buyer_phone", _("Buyer's phone number.")),
+    ("buyer_company", _("Buyer's company.")),
+    ("buyer_tax_id", _("Buyer's tax identification number.")),
+    ("delivery_name", _("Delivery address: name.")),
+    ("delivery_company", _("Delivery address: company.")),
+    ("delivery_street", _("Delivery address: street and number.")),
+    ("delivery_postcode", _("Delivery address: postcode.")),
+    ("delivery_city", _("Delivery address: city.")),
+    ("delivery_country", _("Delivery address: country code (ISO 3166-1 alpha-2).")),
+    ("invoice_name", _("Invoice address: name.")),
+    ("invoice_company", _("Invoice address: company.")),
+    ("invoice_street", _("Invoice address: street and number.")),
+    ("invoice_postcode", _("Invoice address: postcode.")),
+    ("invoice_city", _("Invoice address: city.")),
+    ("invoice_country", _("Invoice address: country code (ISO 3166-1 alpha-2).")),
+    ("payment_method", _("Payment method.")),
+    ("delivery_method", _("Delivery method.")),
+    ("delivery_price", _("Delivery price, gross (number, dot as decimal separator).")),
+    ("currency", _("Currency code (ISO 4217).")),
+    ("total", _("Order total, gross, delivery included (number).")),
+    ("paid", _("Amount paid (number).")),
+    ("item_count", _("Number of order lines.")),
+    (
+        "items",
+        _('Order lines as "quantity \u00d7 name [SKU] @ unit gross price", joined by "; ".'),
+    ),
+]
+HEADERS = [header for header, _description in ORDER_CSV_COLUMNS]
+
+# Order fields read from the database, in the order the row builder expects them.
+_ORDER_FIELDS = (
+    "id",
+    "external_id",
+    "source",
+    "created_at",
+    "status_id",
+    "status_changed_at",
+    "buyer_name",
+    "buyer_email",
+    "buyer_phone",
+    "buyer_company",
+    "buyer_tax_id",
+    "delivery_name",
+    "delivery_company",
+    "delivery_street",
+    "delivery_postcode",
+    "delivery_city",
+    "delivery_country",
+    "invoice_name",
+    "invoice_company",
+    "invoice_street",
+    "invoice_postcode",
+    "invoice_city",
+    "invoice_country",
+    "payment_method",
+    "delivery_method",
+    "delivery_price",
+    "currency",
+    "total_gross",
+    "paid",
+)
+_TEXT_SLICE = slice(6, 25)  # buyer_name .. delivery_method, as read above
+
+
+@dataclass(frozen=True)
+class CsvStats:
+    rows: int
+    bytes: int
+    sha256: str
+    md5: str
+
+
+def orders_csv_filename(moment: dt.datetime, tz: dt.tzinfo) -> str:
+    """S7: ``orders_2026-11-23_02-00-13.csv``, the export's local date and time."""
+    return f"orders_{moment.astimezone(tz):%Y-%m-%d_%H-%M-%S}.csv"
+
+
+def neutralize_formula(text: str) -> str:
+    return f"'{text}" if text.startswith(FORMULA_PREFIXES) else text
+
+
+def format_timestamp(value: dt.datetime, tz: dt.tzinfo) -> str:
+    return value.astimezone(tz).isoformat(timespec="seconds")
+
+
+def format_quantity(value: Decimal) -> str:
+    return format(value.normalize(), "f")
+
+
+def summarize_item(name: str, sku: str, quantity: Decimal, price: Decimal) -> str:
+    sku_part = f" [{sku}]" if sku else ""
+    return f"{format_quantity(quantity)} {TIMES} {name}{sku_part} @ {price}"
+
+
+def order_row(
+    values: tuple, status_names: dict[int, str], items: list[str], tz: dt.tzinfo
+) -> list[str | int | Decimal]:
+    (order_id, external_id, source, created_at, status_id, status_changed_at) = values[:6]
+    delivery_price, currency, total, paid = values[25:]
+    texts = [neutralize_formula(text) for text in values[_TEXT_SLICE]]
+    return [
+        order_id,
+        neutralize_formula(external_id),
+        neutralize_formula(source),
+        format_timestamp(created_at, tz),
+        neutralize_formula(status_names.get(status_id, "")),
+        format_timestamp(status_changed_at, tz),
+        *texts,
+        delivery_price,
+        neutralize_formula(currency),
+        total,
+        paid,
+        len(items),
+        neutralize_formula(ITEM_SEPARATOR.join(items)),
+    ]
+
+
+def _window_orders(merchant_id: int, since: dt.datetime, until: dt.datetime):
+    return Order.objects.filter(
+        merchant_id=merchant_id, status_changed_at__gte=since, status_changed_at__lt=until
+    )
+
+
+def _items_by_order(order_ids: list[int]) -> dict[int, list[str]]:
+    """Item summaries of one chunk of orders, in one query on the items' order index."""
+    items = (
+        OrderItem.objects.filter(order_id__in=order_ids)
+        .order_by("order_id", "id")
+        .values_list("order_id", "name", "sku", "quantity", "unit_price_gross")
+    )
+    grouped: dict[int, list[str]] = defaultdict(list)
+    for order_id, name, sku, quantity, price in items:
+        grouped[order_id].append(summarize_item(name, sku, quantity, price))
+    return grouped
+
+
+def _csv_bytes(rows: list[list]) -> bytes:
+    buffer = io.StringIO()
+    csv.writer(buffer, lineterminator="\r\n").writerows(rows)
+    return buffer.getvalue().encode("utf-8")
+
+
+def _iter_chunks(
+    merchant_id: int,
+    since: dt.datetime,
+    until: dt.datetime,
+    tz: dt.tzinfo,
+    chunk_size: int,
+) -> Iterator[tuple[int, bytes]]:
+    """(number of order rows, bytes) per chunk, the header first."""
+    yield 0, BOM + _csv_bytes([HEADERS])
+    status_names = dict(
+        OrderStatus.objects.filter(merchant_id=merchant_id).values_list("id", "name")
+    )
+    orders = (
+        _window_orders(merchant_id, since, until)
+        .order_by("id")
+        .values_list(*_ORDER_FIELDS)
+        .iterator(chunk_size=chunk_size)
+    )
+    while chunk := list(islice(orders, chunk_size)):
+        items = _items_by_order([values[0] for values in chunk])
+        rows = [order_row(values, status_names, items.get(values[0], []), tz) for values in chunk]
+        yield len(rows), _csv_bytes(rows)
+
+
+def iter_orders_csv(
+    merchant_id: int,
+    since: dt.datetime,
+    until: dt.datetime,
+    tz: dt.tzinfo,
+    chunk_size: int = CHUNK_SIZE,
+) -> Iterator[bytes]:
+    """The CSV as byte chunks (BOM and header first), for a streaming upload."""
+    for _rows, data in _iter_chunks(merchant_id, since, until, tz, chunk_size):
+        yield data
+
+
+def write_orders_csv(
+    merchant_id: int,
+    since: dt.datetime,
+    until: dt.datetime,
+    out: BinaryIO,
+    tz: dt.tzinfo,
+    chunk_size: int = CHUNK_SIZE,
+) -> CsvStats:
+    """Write the orders whose status changed in ``[since, until)`` to ``out``."""
+    rows = size = 0
+    sha256, md5 = hashlib.sha256(), hashlib.md5(usedforsecurity=False)
+    for count, data in _iter_chunks(merchant_id, since, until, tz, chunk_size):
+        out.write(data)
+        rows += count
+        size += len(data)
+        sha256.update(data)
+        md5.update(data)
+    return CsvStats(rows=rows, bytes=size, sha256=sha256.hexdigest(), md5=md5.hexdigest())
