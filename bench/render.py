@@ -1,0 +1,157 @@
+"""Measuring the PDF renderers and the orders CSV: pure functions that return numbers.
+
+CPU seconds (``time.process_time``) are reported next to wall time because the machines these
+run on are shared; every figure is the median of ``repeat`` runs.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import statistics
+import time
+import tracemalloc
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from django.db import connection, reset_queries
+from django.test.utils import CaptureQueriesContext
+
+from documents import pdf
+from documents.csv_export import write_orders_csv
+from documents.models import Invoice, Receipt
+
+Document = Invoice | Receipt
+
+
+def _timed(function: Callable[[], Any]) -> tuple[float, float, Any]:
+    cpu, wall = time.process_time(), time.perf_counter()
+    result = function()
+    return time.process_time() - cpu, time.perf_counter() - wall, result
+
+
+def _median_runs(function: Callable[[], Any], repeat: int) -> tuple[float, float, Any]:
+    cpu_times, wall_times, result = [], [], None
+    for _ in range(repeat):
+        cpu, wall, result = _timed(function)
+        cpu_times.append(cpu)
+        wall_times.append(wall)
+    return statistics.median(cpu_times), statistics.median(wall_times), result
+
+
+def warm_up_renderer(doc: Document) -> None:
+    """Parse stylesheets and load fonts once, so the first measurement is not an outlier."""
+    pdf.render_pdf_naive(doc)
+    pdf.render_pdfs([doc])
+
+
+def measure_pdf_naive(docs: Sequence[Document], repeat: int = 3) -> dict[str, float]:
+    """One ``write_pdf()`` per document."""
+    docs = list(docs)
+    pdf.prefetch_for_print(docs)
+    cpu, wall, files = _median_runs(lambda: [pdf.render_pdf_naive(d) for d in docs], repeat)
+    sizes = [len(f.content) for f in files]
+    return {
+        "documents": len(docs),
+        "cpu_ms_per_doc": 1000 * cpu / len(docs),
+        "wall_ms_per_doc": 1000 * wall / len(docs),
+        "bytes_per_doc": statistics.mean(sizes),
+        "bytes_total": sum(sizes),
+    }
+
+
+def measure_pdf_fast(
+    docs: Sequence[Document], repeat: int = 3, batch_size: int | None = None
+) -> dict[str, float]:
+    """``render_pdfs`` on the whole list, with the module's batch size unless one is given."""
+    docs = list(docs)
+    pdf.prefetch_for_print(docs)
+    saved = pdf.RENDER_BATCH_SIZE
+    if batch_size is not None:
+        pdf.RENDER_BATCH_SIZE = batch_size
+    try:
+        cpu, wall, files = _median_runs(lambda: pdf.render_pdfs(docs), repeat)
+    finally:
+        pdf.RENDER_BATCH_SIZE = saved
+    sizes = [len(f.content) for f in files]
+    return {
+        "documents": len(docs),
+        "batch_size": batch_size or saved,
+        "cpu_ms_per_doc": 1000 * cpu / len(docs),
+        "wall_ms_per_doc": 1000 * wall / len(docs),
+        "bytes_per_doc": statistics.mean(sizes),
+        "bytes_total": sum(sizes),
+    }
+
+
+def measure_pdf_peak_memory(docs: Sequence[Document], batch_size: int) -> dict[str, float]:
+    """Peak Python heap (tracemalloc) of one ``render_pdfs`` call with the given batch size."""
+    docs = list(docs)
+    pdf.prefetch_for_print(docs)
+    saved = pdf.RENDER_BATCH_SIZE
+    pdf.RENDER_BATCH_SIZE = batch_size
+    tracemalloc.start()
+    try:
+        pdf.render_pdfs(docs)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+        pdf.RENDER_BATCH_SIZE = saved
+    return {"documents": len(docs), "batch_size": batch_size, "peak_mib": peak / 2**20}
+
+
+def measure_pdf(docs: Sequence[Document], repeat: int = 3) -> dict[str, Any]:
+    """Naive against fast on the same documents, with the speed-up as a ratio."""
+    docs = list(docs)
+    warm_up_renderer(docs[0])
+    naive = measure_pdf_naive(docs, repeat)
+    fast = measure_pdf_fast(docs, repeat)
+    return {
+        "naive": naive,
+        "fast": fast,
+        "speedup_cpu": naive["cpu_ms_per_doc"] / fast["cpu_ms_per_doc"],
+    }
+
+
+def measure_csv(
+    merchant_id: int,
+    since: dt.datetime,
+    until: dt.datetime,
+    tz: dt.tzinfo = dt.UTC,
+    repeat: int = 3,
+) -> dict[str, float]:
+    """Rows per second, bytes, queries and peak Python heap of one orders export."""
+
+    def export():
+        return write_orders_csv(merchant_id, since, until, io.BytesIO(), tz)
+
+    cpu, wall, stats = _median_runs(export, repeat)
+    reset_queries()
+    with CaptureQueriesContext(connection) as queries:
+        export()
+    tracemalloc.start()
+    try:
+        write_orders_csv(merchant_id, since, until, _NullSink(), tz)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    return {
+        "rows": stats.rows,
+        "bytes": stats.bytes,
+        "cpu_s": cpu,
+        "wall_s": wall,
+        "rows_per_s_cpu": stats.rows / cpu if cpu else float("inf"),
+        "rows_per_s_wall": stats.rows / wall if wall else float("inf"),
+        "queries": len(queries.captured_queries),
+        "peak_mib": peak / 2**20,
+    }
+
+
+class _NullSink(io.RawIOBase):
+    """A file that forgets what it is given: memory measured is the exporter's alone."""
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, data) -> int:  # type: ignore[override]
+        return len(data)
