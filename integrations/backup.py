@@ -59,8 +59,9 @@ FINGERPRINT_PREFIX = 16
 
 Reason = Literal["access_lost", "quota", "disconnected", "transient"]
 
-# Injected by tests; production sleeps for real.
+# Injected by tests; production sleeps for real and paces writes by Redis' own clock.
 sleep: Callable[[float], None] = time.sleep
+pacer_clock: Callable[[], float] | None = None
 
 
 @dataclass(frozen=True)
@@ -311,7 +312,7 @@ class RunExecution:
         run.save(update_fields=["status", "started_at", "attempts", "heartbeat_at", "errors"])
 
     def _connect(self) -> None:
-        pacer = WritePacer(self.account, sleep=self._sleep)
+        pacer = WritePacer(self.account, clock=pacer_clock, sleep=self._sleep)
         credentials = credentials_from_refresh_token(self.integration.refresh_token)
         self.client = DriveClient(
             credentials, pacer=pacer, sleep=self._sleep, before_request=self._beat
