@@ -370,7 +370,7 @@ class RunExecution:
             retryable = tally.retryable_failures > 0
             count = len(tally.failures) + tally.extra_failures
             outcome = RunOutcome(
-                BackupRun.Status.PARTIAL,
+                BackupRun.Status.PARTIAL if tally.files else BackupRun.Status.FAILED,
                 retryable,
                 "transient" if retryable else None,
                 run_errors.english_message("files_failed", count=count),
@@ -728,6 +728,7 @@ class RunExecution:
 
     def _upload(self, upload: Upload, mimetype: str = CSV_MIMETYPE) -> None:
         """Ledger row, upload, ledger completion; failures of the file are recorded."""
+        row: BackedUpFile | None = None
         try:
             row = self._ledger_row(upload)
             if row is not None:
@@ -747,9 +748,12 @@ class RunExecution:
             self._count_upload(upload)
             self._transient_streak = 0
         except ChecksumMismatch as error:
-            BackedUpFile.objects.filter(pk=row.pk).update(state=BackedUpFile.State.FAILED)
+            self._fail_row(row)
             self._file_failed(upload.kind, upload.number, "checksum_mismatch", error.detail, True)
         except DriveError as error:
+            if error.kind == ErrorKind.ID_IN_USE and row is not None:
+                # The reserved id cannot be used: the next attempt reserves another one.
+                self._fail_row(row)
             self._upload_failed(upload, error)
         self._item_processed()
 

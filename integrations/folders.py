@@ -39,13 +39,22 @@ def display_path(path: FolderPath) -> str:
     return "/".join((settings.BACKUP_ROOT_FOLDER_NAME, *path))
 
 
-def folder_app_properties(path: FolderPath) -> dict[str, str]:
-    return {"app": APP_TAG, "kind": "folder", "path": "/".join(path) or ROOT_PATH}
+def folder_app_properties(integration_id: int, path: FolderPath) -> dict[str, str]:
+    return {
+        **tree_app_properties(integration_id),
+        "path": "/".join(path) or ROOT_PATH,
+    }
 
 
-def our_folders_query() -> str:
+def tree_app_properties(integration_id: int) -> dict[str, str]:
+    # Two merchant accounts may back up into one Google account: each keeps its own tree,
+    # so neither's documents land among the other's (or race for the same folder).
+    return {"app": APP_TAG, "kind": "folder", "integration": str(integration_id)}
+
+
+def our_folders_query(integration_id: int) -> str:
     return f"mimeType='{FOLDER_MIME}' and trashed=false and " + app_properties_query(
-        {"app": APP_TAG, "kind": "folder"}
+        tree_app_properties(integration_id)
     )
 
 
@@ -78,7 +87,8 @@ class FolderTree:
         if self._loaded:
             return
         folders = self.client.list_files(
-            our_folders_query(), fields="id,name,parents,appProperties,createdTime"
+            our_folders_query(self.integration.pk),
+            fields="id,name,parents,appProperties,createdTime",
         )
         folders.sort(key=lambda f: (f.get("createdTime", ""), f["id"]))
         for folder in folders:
@@ -156,7 +166,7 @@ class FolderTree:
         # Cached before the create: if the answer is lost, the next run finds this id.
         self._save_cache(path, folder_id)
         folder_id = self.client.create_folder(
-            folder_id, name, parent_id, folder_app_properties(path)
+            folder_id, name, parent_id, folder_app_properties(self.integration.pk, path)
         )
         self.created.append(display_path(path))
         self._listed[folder_id] = {"id": folder_id, "name": name, "parents": [parent_id]}

@@ -94,6 +94,7 @@ RESUMABLE_THRESHOLD = 5 * 1024 * 1024
 RESUMABLE_CHUNK_SIZE = 32 * 256 * 1024
 GENERATE_IDS_MAX = 1000
 UPLOAD_FIELDS = "id,md5Checksum,size"
+ID_SPENT = "fileIdSpent"
 FILE_FIELDS = "id,name,md5Checksum,size,trashed,parents,appProperties"
 
 T = TypeVar("T")
@@ -314,8 +315,12 @@ class DriveClient:
                 raise
             found = self.get_file(file_id)
             if found is None:
+                # Taken by a file we cannot see (deleted for good): this id is spent.
                 raise DriveError(
-                    ErrorKind.TRANSIENT, f"id {file_id} is in use but the file is not visible"
+                    ErrorKind.ID_IN_USE,
+                    f"id {file_id} is in use but the file is not visible",
+                    status=409,
+                    reason=ID_SPENT,
                 ) from error
             stored = found
         if stored.md5 != md5:

@@ -7,7 +7,7 @@ import datetime as dt
 import pytest
 
 from integrations import backup
-from integrations.google.drive import RESUMABLE_THRESHOLD
+from integrations.google.drive import RESUMABLE_THRESHOLD, DriveClient
 from integrations.models import BackedUpFile, BackupRun, GoogleDriveIntegration
 
 from .helpers import (
@@ -124,7 +124,7 @@ def test_checksum_mismatch_is_an_error_not_a_success(engine, documents_only, mer
 
     run, outcome = run_backup(documents_only)
 
-    assert outcome.status == BackupRun.Status.PARTIAL
+    assert outcome.status == BackupRun.Status.FAILED
     assert outcome.retryable
     assert [e["code"] for e in run.errors] == ["checksum_mismatch"]
     assert run.errors[0]["number"] == doc.number
@@ -292,3 +292,26 @@ def test_a_large_file_goes_resumable_and_resumes_after_a_dropped_chunk(
     assert counter(engine, "upload.resumable.put", "dropped") == 2
     assert counter(engine, "upload.resumable.put", "body_timeout") == 0
     assert run.errors == []
+
+
+def test_a_reserved_id_taken_by_an_invisible_file_is_given_up(
+    engine, documents_only, merchant, monkeypatch
+):
+    (doc,) = make_documents(merchant, 1)
+    engine.inject_fault("drop_after_write", count=2, endpoint="upload.create")
+    monkeypatch.setattr(DriveClient, "get_file", lambda self, file_id: None)
+
+    run, outcome = run_backup(documents_only)
+
+    assert (outcome.status, outcome.retryable) == (BackupRun.Status.FAILED, True)
+    assert [e["code"] for e in run.errors] == ["upload_failed"]
+    spent = BackedUpFile.objects.get()
+    assert spent.state == "failed"
+    monkeypatch.undo()
+    monkeypatch.setattr(backup, "sleep", lambda s: None)
+
+    run_backup(documents_only)
+
+    fresh = BackedUpFile.objects.get(state="done")
+    assert fresh.document_uuid == doc.uuid
+    assert fresh.drive_file_id != spent.drive_file_id

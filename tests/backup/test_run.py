@@ -294,3 +294,22 @@ def test_totals_on_pdf_use_the_document_data(engine, documents_only, merchant):
     run_backup(documents_only)
     row = BackedUpFile.objects.get(document_uuid=doc.uuid)
     assert format_amount(Decimal("9876.54")) in pdf_text(content_of(engine, row.drive_file_id))
+
+
+def test_two_merchants_on_one_google_account_keep_separate_trees(engine, documents_only, merchant):
+    from accounts.models import Merchant
+    from tests.factories import connect_integration
+
+    other = Merchant.objects.create(name="Sklep Zielony")
+    other_integration = connect_integration(engine, other, backup_orders=False)
+    invoice(merchant, "FV 1/11/2026", NOV)
+    invoice(other, "FV 1/11/2026", NOV)
+
+    run_backup(documents_only)
+    run_backup(other_integration)
+
+    roots = [f for f in drive_files(engine) if f["path"] == ROOT]
+    assert len(roots) == 2
+    for root in roots:
+        children = [f for f in drive_files(engine) if root["id"] in f["parents"]]
+        assert [f["name"] for f in children] == ["2026"]
