@@ -1,0 +1,1 @@
+"""Benchmarks of the nightly backup: ``python -m bench`` (``make bench``)."""

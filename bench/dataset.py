@@ -1,0 +1,140 @@
+"""The bench's data: demo merchants from the seed_demo generator, each with a Google account.
+
+One Google account per merchant, as on a real platform: the per-user write limit applies to
+each account separately. Grants are minted through the fake's real OAuth endpoints, the way
+the tests do it (consent page, code exchange, ``about.get``).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from django.core.management import call_command
+from django.utils import timezone
+from google_auth_oauthlib.flow import Flow
+
+from accounts.models import Merchant
+from bench.harness import REDIRECT_URI
+from documents import demo_data
+from documents.models import Invoice, Receipt
+from fake_google import FakeGoogle
+from integrations.google import oauth
+from integrations.google.drive import fetch_account
+from integrations.models import GoogleDriveIntegration
+
+
+@dataclass(frozen=True)
+class NightSizes:
+    """Per merchant, as the issue states them; ``months`` of history lie behind this month."""
+
+    orders_in_window: int = 200
+    orders: int = 400
+    invoices_this_month: int = 40
+    receipts_this_month: int = 20
+    months: int = 2
+    # Of this month's invoices, how many came in through the API with their own PDF (S11):
+    # backed up as they are, never rendered.
+    api_invoices: int = 3
+
+    def seed_arguments(self) -> dict[str, int]:
+        share = self.months + 1
+        return {
+            "orders": self.orders,
+            "orders_in_window": self.orders_in_window,
+            "invoices": self.invoices_this_month * share,
+            "invoices_this_month": self.invoices_this_month,
+            "receipts": self.receipts_this_month * share,
+            "receipts_this_month": self.receipts_this_month,
+            "months": self.months,
+            "api_invoices": self.api_invoices,
+            "external_invoices": 0,
+        }
+
+
+def migrate() -> None:
+    call_command("migrate", interactive=False, verbosity=0)
+
+
+def seed_night_merchants(count: int, sizes: NightSizes, now: dt.datetime) -> list[Merchant]:
+    """``count`` demo merchants, through the generator behind ``manage.py seed_demo``.
+
+    Called directly rather than through the command so that no merchant is switched to
+    external accounting (the command does that to the third one for the demo's sake).
+    """
+    return demo_data.seed(merchants=count, now=now, **sizes.seed_arguments())
+
+
+def seed_csv_merchant(index: int, orders: int, now: dt.datetime) -> Merchant:
+    """One merchant whose ``orders`` orders all changed status inside the 30-day window."""
+    (merchant,) = demo_data.seed(
+        merchants=1,
+        first_index=index,
+        orders=orders,
+        orders_in_window=orders,
+        invoices=0,
+        receipts=0,
+        months=0,
+        api_invoices=0,
+        external_invoices=0,
+        now=now,
+    )
+    return merchant
+
+
+def google_email(merchant_index: int) -> str:
+    return f"bench.merchant{merchant_index + 1}@example.com"
+
+
+def mint_refresh_token(consent: FakeGoogle, email: str):
+    """The consent flow against the fake, as a browser would; the resulting credentials."""
+    flow = Flow.from_client_config(
+        oauth.client_config(),
+        scopes=[oauth.settings.GOOGLE_DRIVE_SCOPE],
+        redirect_uri=REDIRECT_URI,
+    )
+    url, _state = flow.authorization_url(access_type="offline", prompt="consent")
+    flow.fetch_token(authorization_response=consent.authorize(url, email))
+    return flow.credentials
+
+
+def connect(merchant: Merchant, email: str, consent: FakeGoogle) -> GoogleDriveIntegration:
+    credentials = mint_refresh_token(consent, email)
+    account = fetch_account(credentials)
+    return GoogleDriveIntegration.objects.create(
+        merchant=merchant,
+        status=GoogleDriveIntegration.Status.CONNECTED,
+        refresh_token=credentials.refresh_token,
+        granted_scopes=" ".join(credentials.scopes or []),
+        google_email=account.email,
+        google_account_id=account.permission_id,
+        connected_at=timezone.now(),
+    )
+
+
+def connect_all(merchants: list[Merchant]) -> list[GoogleDriveIntegration]:
+    # Only its browser helper is used: it speaks HTTP to whatever URL it is given, here the
+    # fake_google subprocess. Nothing is started.
+    consent = FakeGoogle()
+    return [connect(m, google_email(i), consent) for i, m in enumerate(merchants)]
+
+
+def documents_for_pdf(merchants: list[Merchant], count: int) -> list[Invoice | Receipt]:
+    """``count`` seeded documents the renderer prints (no API invoice), 2 invoices : 1 receipt
+    as in the data, taken across merchants so that every profile's layout is in the mix."""
+    ids = [m.pk for m in merchants]
+    invoice_count = count - count // 3
+    invoices = list(
+        Invoice.objects.filter(merchant_id__in=ids, source=Invoice.Source.PLATFORM).order_by(
+            "merchant_id", "issue_date", "id"
+        )
+    )
+    receipts = list(Receipt.objects.filter(merchant_id__in=ids).order_by("merchant_id", "id"))
+    return _spread(invoices, invoice_count) + _spread(receipts, count - invoice_count)
+
+
+def _spread(items: list, count: int) -> list:
+    if count >= len(items):
+        return items
+    step = len(items) / count
+    return [items[int(i * step)] for i in range(count)]

@@ -1,0 +1,402 @@
+"""What the benchmark runs against: its own database, Redis db, fake Google and workers.
+
+Nothing here imports Django models: the environment (DATABASE_URL, REDIS_URL, the Google
+endpoints) must be set before Django reads its settings, so ``prepare_environment`` runs
+first and ``django.setup()`` after it.
+"""
+
+from __future__ import annotations
+
+import os
+import platform
+import re
+import shlex
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, TextIO
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+VAR_DIR = BASE_DIR / "var" / "bench"
+DEFAULT_RESULTS_DIR = BASE_DIR / "bench" / "results"
+
+# The bench's own database (dropped and created again by every run) and Redis db; the smoke
+# test points them elsewhere so that it never disturbs a bench running meanwhile.
+BENCH_DB_NAME = os.environ.get("BENCH_DATABASE_NAME", "drivebackup_bench")
+PG_SERVER_URL = "postgres://postgres@127.0.0.1:5432"
+REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/12")
+FAKE_CLIENT_ID = "bench-client-id.apps.googleusercontent.com"
+FAKE_CLIENT_SECRET = "bench-client-secret"
+# Never opened: the bench plays the browser and takes the code from the redirect.
+REDIRECT_URI = "http://127.0.0.1:8000/integrations/google-drive/callback/"
+# What the issue asks of the stand-in for Google during the night.
+FAKE_LATENCY_MS = 20.0
+READY_TIMEOUT_S = 60.0
+CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
+
+
+# --- Database -------------------------------------------------------------------------------
+
+
+def postgres_available() -> bool:
+    try:
+        import psycopg
+
+        with psycopg.connect(f"{PG_SERVER_URL}/postgres", connect_timeout=3):
+            return True
+    except Exception:
+        return False
+
+
+def recreate_postgres_database(name: str = BENCH_DB_NAME) -> str:
+    """Drop and create the bench's own database; its URL. Dev and test data stay untouched."""
+    import psycopg
+    from psycopg import sql
+
+    with psycopg.connect(f"{PG_SERVER_URL}/postgres", autocommit=True) as conn:
+        conn.execute(
+            sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
+        )
+        conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+    return f"{PG_SERVER_URL}/{name}"
+
+
+def recreate_sqlite_database() -> str:
+    path = VAR_DIR / f"{BENCH_DB_NAME}.sqlite3"
+    VAR_DIR.mkdir(parents=True, exist_ok=True)
+    for suffix in ("", "-wal", "-shm"):
+        Path(f"{path}{suffix}").unlink(missing_ok=True)
+    return f"sqlite:///{path}"
+
+
+def fresh_database_url() -> str:
+    """PostgreSQL if it answers (production's database), else a SQLite file under var/bench."""
+    if postgres_available():
+        return recreate_postgres_database()
+    print("PostgreSQL not reachable at 127.0.0.1:5432: falling back to SQLite (var/bench).")
+    return recreate_sqlite_database()
+
+
+def flush_redis(url: str = REDIS_URL) -> None:
+    """The broker, locks and write buckets of the bench live in this db only."""
+    import redis
+
+    redis.Redis.from_url(url).flushdb()
+
+
+# --- Environment ----------------------------------------------------------------------------
+
+
+def prepare_environment(database_url: str, fake_url: str) -> dict[str, str]:
+    """Point this process (and the workers it starts) at the bench's services."""
+    values = {
+        "DJANGO_SETTINGS_MODULE": "backupsite.settings",
+        "DATABASE_URL": database_url,
+        "REDIS_URL": REDIS_URL,
+        "GOOGLE_OAUTH_CLIENT_ID": FAKE_CLIENT_ID,
+        "GOOGLE_OAUTH_CLIENT_SECRET": FAKE_CLIENT_SECRET,
+        "GOOGLE_OAUTH_AUTH_URI": f"{fake_url}/o/oauth2/auth",
+        "GOOGLE_OAUTH_TOKEN_URI": f"{fake_url}/token",
+        "GOOGLE_OAUTH_REVOKE_URI": f"{fake_url}/revoke",
+        "GOOGLE_API_ROOT": f"{fake_url}/",
+        "OAUTHLIB_INSECURE_TRANSPORT": "1",
+        # A failed run e-mails the merchant: not to the console of a benchmark.
+        "EMAIL_URL": "dummymail://",
+        "CELERY_TASK_ALWAYS_EAGER": "false",
+        "LOG_LEVEL": "WARNING",
+        "PYTHONUNBUFFERED": "1",
+    }
+    os.environ.update(values)
+    return values
+
+
+# --- CPU of processes -----------------------------------------------------------------------
+
+
+def _stat_fields(pid: int) -> list[str] | None:
+    try:
+        text = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return None
+    # The command name (field 2) may hold spaces and parentheses: split after the last ")".
+    return text[text.rindex(")") + 2 :].split()
+
+
+def _children_map() -> dict[int, list[int]]:
+    children: dict[int, list[int]] = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        fields = _stat_fields(int(entry.name))
+        if fields is not None:
+            children.setdefault(int(fields[1]), []).append(int(entry.name))
+    return children
+
+
+def tree_cpu_seconds(pid: int) -> float:
+    """User + system CPU of a process and all its descendants, reaped ones included.
+
+    utime+stime of every live process in the tree, plus cutime+cstime (children that ended
+    and were waited for); a live child is never in its parent's cutime, so nothing counts twice.
+    """
+    children = _children_map()
+    total_ticks = 0
+    stack = [pid]
+    while stack:
+        current = stack.pop()
+        fields = _stat_fields(current)
+        if fields is None:
+            continue
+        # After the name: state(0) ppid(1) ... utime(11) stime(12) cutime(13) cstime(14).
+        total_ticks += sum(int(fields[i]) for i in (11, 12, 13, 14))
+        stack.extend(children.get(current, []))
+    return total_ticks / CLOCK_TICKS
+
+
+def machine_busy_seconds() -> float:
+    """CPU-seconds the whole machine spent not idle since boot (every process, every user)."""
+    values = [int(v) for v in Path("/proc/stat").read_text().splitlines()[0].split()[1:]]
+    user, nice, system, _idle, _iowait, irq, softirq, steal = (values + [0] * 8)[:8]
+    return (user + nice + system + irq + softirq + steal) / CLOCK_TICKS
+
+
+# --- Child processes ------------------------------------------------------------------------
+
+
+@dataclass
+class Child:
+    """A subprocess of the bench with its log file; ``stop()`` is always safe."""
+
+    name: str
+    command: list[str]
+    log_path: Path
+    env: dict[str, str] = field(default_factory=lambda: dict(os.environ))
+    process: subprocess.Popen | None = None
+
+    def start(self) -> Child:
+        self.log_path.parent.mkdir(parents=True, exist_ok=True)
+        with self.log_path.open("wb") as log:
+            self.process = subprocess.Popen(
+                self.command,
+                cwd=BASE_DIR,
+                env=self.env,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
+        return self
+
+    @property
+    def pid(self) -> int:
+        assert self.process is not None
+        return self.process.pid
+
+    def log(self) -> str:
+        return self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
+
+    def wait_for_log(self, pattern: str, timeout: float = READY_TIMEOUT_S) -> re.Match[str]:
+        deadline = time.monotonic() + timeout
+        while True:
+            match = re.search(pattern, self.log())
+            if match:
+                return match
+            if self.process is not None and self.process.poll() is not None:
+                raise RuntimeError(f"{self.name} exited early:\n{self.log()[-4000:]}")
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"{self.name} not ready after {timeout:.0f} s")
+            time.sleep(0.1)
+
+    def cpu_seconds(self) -> float:
+        return tree_cpu_seconds(self.pid)
+
+    def stop(self, timeout: float = 20.0) -> None:
+        if self.process is None or self.process.poll() is not None:
+            return
+        self.process.send_signal(signal.SIGTERM)
+        try:
+            self.process.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            # The whole session: a prefork pool's children go with their parent.
+            os.killpg(self.process.pid, signal.SIGKILL)
+            self.process.wait(timeout=10)
+
+
+def start_fake_google(write_limit: bool = True) -> tuple[Child, str]:
+    """``python -m fake_google`` on a free port with 20 ms latency; (child, base URL)."""
+    command = [
+        sys.executable,
+        "-m",
+        "fake_google",
+        "--port",
+        "0",
+        "--seed",
+        "1",
+        "--latency-ms",
+        str(FAKE_LATENCY_MS),
+        "--client-id",
+        FAKE_CLIENT_ID,
+        "--client-secret",
+        FAKE_CLIENT_SECRET,
+        "--redirect-uri",
+        REDIRECT_URI,
+    ]
+    if write_limit:
+        command.append("--write-limit")
+    child = Child("fake_google", command, VAR_DIR / "fake_google.log").start()
+    match = child.wait_for_log(r"listening on (http://\S+)")
+    return child, match.group(1)
+
+
+@dataclass(frozen=True)
+class PoolChoice:
+    pool: str
+    concurrency: int
+    source: str
+
+    def describe(self) -> str:
+        return f"-P {self.pool} -c {self.concurrency} ({self.source})"
+
+
+# The brief's default while the Procfile names no pool.
+FALLBACK_POOL = PoolChoice("threads", 12, "bench default: the Procfile names no pool")
+
+
+def procfile_pool(procfile: Path = BASE_DIR / "Procfile") -> PoolChoice:
+    """The pool and concurrency production starts its worker with (the Procfile's ``worker:``).
+
+    Measuring what is deployed, not what the bench would like: only when the Procfile does not
+    name a pool does the bench fall back to threads with 12 slots.
+    """
+    try:
+        lines = procfile.read_text().splitlines()
+    except OSError:
+        return FALLBACK_POOL
+    for line in lines:
+        if not line.startswith("worker:"):
+            continue
+        args = shlex.split(line.split(":", 1)[1])
+        pool = _option(args, ("-P", "--pool"))
+        concurrency = _option(args, ("-c", "--concurrency"))
+        if pool is None:
+            return FALLBACK_POOL
+        slots = int(concurrency) if concurrency else os.cpu_count() or 1
+        return PoolChoice(pool, slots, "Procfile")
+    return FALLBACK_POOL
+
+
+def _option(args: list[str], names: tuple[str, ...]) -> str | None:
+    for index, arg in enumerate(args):
+        for name in names:
+            if arg == name and index + 1 < len(args):
+                return args[index + 1]
+            if name.startswith("--") and arg.startswith(name + "="):
+                return arg.split("=", 1)[1]
+            if not name.startswith("--") and arg.startswith(name) and len(arg) > len(name):
+                return arg[len(name) :]
+    return None
+
+
+def worker_command(name: str, choice: PoolChoice) -> list[str]:
+    return [
+        sys.executable,
+        "-m",
+        "celery",
+        "-A",
+        "backupsite",
+        "worker",
+        "-P",
+        choice.pool,
+        "-c",
+        str(choice.concurrency),
+        "-n",
+        f"{name}@%h",
+        # No broadcast chatter between the bench's workers: it is not part of a backup's work.
+        "--without-heartbeat",
+        "--without-mingle",
+        "--without-gossip",
+        "--loglevel",
+        "INFO",
+    ]
+
+
+def start_workers(count: int, choice: PoolChoice) -> list[Child]:
+    workers = [
+        Child(f"bench{n}", worker_command(f"bench{n}", choice), VAR_DIR / f"worker{n}.log").start()
+        for n in range(1, count + 1)
+    ]
+    for worker in workers:
+        worker.wait_for_log(r" ready\.")
+    return workers
+
+
+def stop_all(children: list[Child]) -> None:
+    for child in children:
+        child.stop()
+
+
+# --- Machine --------------------------------------------------------------------------------
+
+
+def cpu_model() -> str:
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or "unknown"
+
+
+def memory_total_gib() -> float | None:
+    try:
+        for line in Path("/proc/meminfo").read_text().splitlines():
+            if line.startswith("MemTotal:"):
+                return round(int(line.split()[1]) / 2**20, 1)
+    except OSError:
+        pass
+    return None
+
+
+def git_commit() -> dict[str, Any]:
+    def git(*args: str) -> str:
+        return subprocess.run(
+            ["git", *args], cwd=BASE_DIR, capture_output=True, text=True, check=False
+        ).stdout.strip()
+
+    return {"commit": git("rev-parse", "HEAD"), "dirty": bool(git("status", "--porcelain"))}
+
+
+def machine_info() -> dict[str, Any]:
+    import celery
+    import django
+    import weasyprint
+
+    return {
+        "cores": os.cpu_count(),
+        "cpu_model": cpu_model(),
+        "memory_gib": memory_total_gib(),
+        "load_average_at_start": [round(x, 2) for x in os.getloadavg()],
+        "python": platform.python_version(),
+        "platform": platform.platform(),
+        "weasyprint": weasyprint.__version__,
+        "django": django.__version__,
+        "celery": celery.__version__,
+        **git_commit(),
+    }
+
+
+def print_step(message: str, out: TextIO = sys.stdout) -> None:
+    out.write(f"[bench {time.strftime('%H:%M:%S')}] {message}\n")
+    out.flush()
+
+
+def timed_step(message: str, action: Callable[[], Any]) -> Any:
+    started = time.perf_counter()
+    print_step(message + " ...")
+    result = action()
+    print_step(f"{message}: {time.perf_counter() - started:.1f} s")
+    return result
