@@ -1,0 +1,186 @@
+"""``python -m bench``: a platform's night measured against its two limits (``make bench``).
+
+Builds its own data set (the seed_demo generator) in its own database, runs against a
+fake_google subprocess (20 ms per request, 3 writes/s per account) and two Celery worker
+processes, prints one table and writes the same figures as JSON.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from bench import harness
+from bench.harness import timed_step
+
+
+@dataclass(frozen=True)
+class Options:
+    merchants: int
+    csv_orders: tuple[int, ...]
+    pdf_docs: int
+    pdf_repeat: int
+    csv_repeat: int
+    workers: int
+    pool: harness.PoolChoice
+    json_out: Path
+    quick: bool
+
+
+def parse_args(argv: list[str] | None = None) -> Options:
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
+    parser.add_argument("--merchants", type=int, default=None, help="default 100 (--quick: 10)")
+    parser.add_argument(
+        "--quick",
+        action="store_true",
+        help="for development: 10 merchants, 10,000 orders only, fewer PDF repeats",
+    )
+    parser.add_argument("--json-out", type=Path, default=None)
+    parser.add_argument(
+        "--csv-orders",
+        default=None,
+        help="comma-separated order counts (default 10000,100000; --quick: 10000)",
+    )
+    parser.add_argument("--pdf-docs", type=int, default=None, help="default 80 (--quick: 40)")
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--pool", default=None, help="default: the Procfile's, else threads")
+    parser.add_argument("--concurrency", type=int, default=None)
+    args = parser.parse_args(argv)
+
+    pool = harness.procfile_pool()
+    if args.pool or args.concurrency:
+        pool = harness.PoolChoice(
+            args.pool or pool.pool, args.concurrency or pool.concurrency, "command line"
+        )
+    csv_default = "10000" if args.quick else "10000,100000"
+    stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
+    return Options(
+        merchants=args.merchants or (10 if args.quick else 100),
+        csv_orders=tuple(int(n) for n in (args.csv_orders or csv_default).split(",") if n),
+        pdf_docs=args.pdf_docs or (40 if args.quick else 80),
+        pdf_repeat=1 if args.quick else 2,
+        csv_repeat=1 if args.quick else 3,
+        workers=args.workers,
+        pool=pool,
+        json_out=args.json_out or harness.DEFAULT_RESULTS_DIR / f"{stamp}.json",
+        quick=args.quick,
+    )
+
+
+def main(argv: list[str] | None = None) -> int:
+    options = parse_args(argv)
+    started = time.perf_counter()
+    children: list[harness.Child] = []
+    try:
+        database_url = timed_step("fresh database", harness.fresh_database_url)
+        harness.flush_redis()
+        fake, fake_url = harness.start_fake_google()
+        children.append(fake)
+        harness.prepare_environment(database_url, fake_url)
+        import django
+
+        django.setup()
+        payload = run_sections(options, fake, fake_url, children)
+    finally:
+        harness.stop_all(list(reversed(children)))
+    payload["bench_seconds"] = time.perf_counter() - started
+    print_results(payload, options.json_out)
+    return 0
+
+
+def run_sections(
+    options: Options, fake: harness.Child, fake_url: str, children: list[harness.Child]
+) -> dict[str, Any]:
+    # Django is set up only now: these import models.
+    from django.utils import timezone
+
+    from bench import dataset, figures, night
+    from bench.night import FakeGoogleControl
+
+    machine = harness.machine_info()
+    now = timezone.now()
+    timed_step("migrate", dataset.migrate)
+    merchants = timed_step(
+        f"seed {options.merchants} merchants",
+        lambda: dataset.seed_night_merchants(options.merchants, dataset.NightSizes(), now),
+    )
+    control = FakeGoogleControl(fake_url)
+    # Connecting is set-up, not the night: no latency for it.
+    control.configure(latency_ms=0)
+    integrations = timed_step(
+        "connect a Google account each", lambda: dataset.connect_all(merchants)
+    )
+    csv_merchants = {
+        orders: timed_step(
+            f"seed {orders:,} orders",
+            lambda o=orders, i=index: dataset.seed_csv_merchant(options.merchants + i, o, now).pk,
+        )
+        for index, orders in enumerate(options.csv_orders)
+    }
+
+    docs = dataset.documents_for_pdf(merchants, options.pdf_docs)
+    results: dict[str, Any] = {}
+    results["pdf"] = timed_step(
+        f"1. PDF, {len(docs)} documents", lambda: figures.pdf_figures(docs, options.pdf_repeat)
+    )
+    results["csv"] = timed_step(
+        "2. orders CSV", lambda: figures.csv_figures(csv_merchants, options.csv_repeat)
+    )
+    night_figures, workers = timed_step(
+        f"3-4. night of {options.merchants} merchants, {options.workers} workers "
+        f"{options.pool.describe()}",
+        lambda: night.run_night(integrations, fake, fake_url, options.workers, options.pool),
+    )
+    children.extend(workers)
+    results["night"] = night_figures
+    results["projection"] = night.projection(night_figures)
+    return {
+        "schema": 1,
+        "measured_at": now.isoformat(),
+        "options": {
+            "merchants": options.merchants,
+            "csv_orders": options.csv_orders,
+            "pdf_docs": options.pdf_docs,
+            "pdf_repeat": options.pdf_repeat,
+            "csv_repeat": options.csv_repeat,
+            "workers": options.workers,
+            "pool": options.pool.pool,
+            "concurrency": options.pool.concurrency,
+            "pool_source": options.pool.source,
+            "quick": options.quick,
+            "night_sizes": dataset.NightSizes().seed_arguments(),
+            "database": "postgresql" if database_is_postgres() else "sqlite",
+            "fake_google": {"latency_ms": harness.FAKE_LATENCY_MS, "write_limit": True},
+        },
+        "machine": machine,
+        "figures": results,
+    }
+
+
+def database_is_postgres() -> bool:
+    from django.db import connection
+
+    return connection.vendor == "postgresql"
+
+
+def print_results(payload: dict[str, Any], json_out: Path) -> None:
+    from bench import report
+
+    rows = report.build_rows(payload["figures"])
+    payload["table"] = report.rows_as_dicts(rows)
+    report.write_json(json_out, payload)
+    print()
+    print(report.format_table(rows))
+    print()
+    for line in report.context_lines(payload["figures"], payload["machine"]):
+        print(line)
+    print(f"Bench took {payload['bench_seconds']:.0f} s; figures written to {json_out}")
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,94 @@
+"""Figures 1 and 2 of the issue, measured in this process with the helpers of bench.render."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from django.utils import timezone
+
+from bench import render
+from documents.csv_export import write_orders_csv
+from documents.models import Invoice, Receipt
+
+
+def pdf_figures(docs: list[Invoice | Receipt], repeat: int) -> dict[str, Any]:
+    """Naive (one ``write_pdf()`` per document) against ``render_pdfs`` on the same documents."""
+    measured = render.measure_pdf(docs, repeat=repeat)
+    naive, fast = measured["naive"], measured["fast"]
+    return {
+        **measured,
+        "repeat": repeat,
+        "naive_docs_per_cpu_s": 1000 / naive["cpu_ms_per_doc"],
+        "fast_docs_per_cpu_s": 1000 / fast["cpu_ms_per_doc"],
+    }
+
+
+# --- Orders CSV -----------------------------------------------------------------------------
+
+
+def csv_window(until: dt.datetime | None = None) -> tuple[dt.datetime, dt.datetime]:
+    until = until or timezone.now()
+    return until - dt.timedelta(days=settings.BACKUP_ORDERS_WINDOW_DAYS), until
+
+
+class _NullSink(io.RawIOBase):
+    def writable(self) -> bool:
+        return True
+
+    def write(self, data) -> int:  # type: ignore[override]
+        return len(data)
+
+
+def _status_kib(name: str) -> int | None:
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith(name + ":"):
+                return int(line.split()[1])
+    except OSError:
+        pass
+    return None
+
+
+def _reset_peak_rss() -> bool:
+    """Linux: writing 5 to clear_refs resets VmHWM (the peak RSS) to the current RSS."""
+    try:
+        Path("/proc/self/clear_refs").write_text("5")
+        return True
+    except OSError:
+        return False
+
+
+def csv_rss_growth_mib(merchant_id: int) -> float | None:
+    """How far the process's resident memory rose above its level during one export.
+
+    Complements tracemalloc's peak (Python heap only) with what the OS sees: the database
+    driver's buffers and C-level allocations included.
+    """
+    if not _reset_peak_rss():
+        return None
+    before = _status_kib("VmRSS")
+    since, until = csv_window()
+    write_orders_csv(merchant_id, since, until, _NullSink(), dt.UTC)
+    peak = _status_kib("VmHWM")
+    if before is None or peak is None:
+        return None
+    return max(0, peak - before) / 1024
+
+
+def csv_figures(merchants: dict[int, int], repeat: int) -> dict[str, Any]:
+    """For each order count → merchant id: seconds, rows/s, peak memory of one export.
+
+    Resident-memory growth is measured first for every size, before the timed runs (which
+    write into memory buffers) raise the process's high-water mark.
+    """
+    rss = {orders: csv_rss_growth_mib(merchant_id) for orders, merchant_id in merchants.items()}
+    results: dict[str, Any] = {}
+    for orders, merchant_id in merchants.items():
+        since, until = csv_window()
+        measured = render.measure_csv(merchant_id, since, until, dt.UTC, repeat=repeat)
+        results[str(orders)] = {**measured, "rss_growth_mib": rss[orders], "repeat": repeat}
+    return results

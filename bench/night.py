@@ -1,0 +1,306 @@
+"""Figures 3 and 4: a whole night of backups through the dispatcher, Redis and real workers.
+
+The bench plays Celery beat: one dispatcher pass at 05:30 (the merchants' local time) of
+tonight, when every integration's start moment has come, queues one run per merchant at
+once — the densest a night can get. The workers are ``celery worker`` processes started as
+production starts them; the fake Google answers with 20 ms latency and enforces 3 writes/s
+per account (403 userRateLimitExceeded beyond its burst).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import os
+import time
+from collections import Counter
+from dataclasses import dataclass
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import requests
+from django.utils import timezone
+
+from bench.harness import Child, PoolChoice, machine_busy_seconds, print_step, start_workers
+from integrations import dispatch
+from integrations.models import DEFAULT_TIME_ZONE, BackupRun, GoogleDriveIntegration
+
+FINISHED = (BackupRun.Status.SUCCEEDED, BackupRun.Status.PARTIAL, BackupRun.Status.FAILED)
+GOOGLE_WRITES_PER_SECOND = 3.0
+NIGHT_TIMEOUT_S = 1800.0
+PROGRESS_EVERY_S = 15.0
+# Drive endpoints whose requests take a token of the per-user write limit (the fake's
+# counter names; resumable chunk PUTs do not count, as at Google).
+WRITE_ENDPOINT_PREFIXES = (
+    "drive.files.create",
+    "drive.files.update",
+    "drive.files.delete",
+    "drive.files.emptyTrash",
+    "drive.files.copy",
+    "upload.create",
+    "upload.update",
+)
+DRIVE_ENDPOINT_PREFIXES = ("drive.", "upload.")
+
+
+# --- The fake's side --------------------------------------------------------------------------
+
+
+class FakeGoogleControl:
+    """The fake's control API (``/_fake``): knobs, counters, files."""
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+
+    def configure(self, **knobs: Any) -> dict:
+        answer = requests.post(f"{self.url}/_fake/config", json=knobs, timeout=30)
+        answer.raise_for_status()
+        return answer.json()
+
+    def state(self) -> dict:
+        answer = requests.get(f"{self.url}/_fake/state", timeout=120)
+        answer.raise_for_status()
+        return answer.json()
+
+
+def counter_delta(before: dict, after: dict) -> dict[str, dict[str, int]]:
+    delta: dict[str, dict[str, int]] = {}
+    for endpoint, statuses in after.items():
+        earlier = before.get(endpoint, {})
+        changed = {s: n - earlier.get(s, 0) for s, n in statuses.items() if n - earlier.get(s, 0)}
+        if changed:
+            delta[endpoint] = changed
+    return delta
+
+
+def _total(counters: dict[str, dict[str, int]], prefixes: tuple[str, ...]) -> int:
+    return sum(sum(s.values()) for e, s in counters.items() if e.startswith(prefixes))
+
+
+def request_figures(counters: dict[str, dict[str, int]], files_uploaded: int) -> dict[str, Any]:
+    """Figure 3 from the fake's counters of the night."""
+    drive_requests = _total(counters, DRIVE_ENDPOINT_PREFIXES)
+    writes = _total(counters, WRITE_ENDPOINT_PREFIXES)
+    # 403 on a write is the per-user limit here (no quota or permission trouble is set up);
+    # 429 is rateLimitExceeded wherever it comes.
+    limited_403 = sum(
+        s.get("403", 0) for e, s in counters.items() if e.startswith(WRITE_ENDPOINT_PREFIXES)
+    )
+    limited_429 = sum(s.get("429", 0) for s in counters.values())
+    per_endpoint = {e: sum(s.values()) for e, s in counters.items()}
+    uploads = _total(counters, ("upload.create", "upload.update"))
+    return {
+        "drive_requests": drive_requests,
+        "oauth_requests": _total(counters, ("oauth.",)),
+        "files_uploaded": files_uploaded,
+        "requests_per_file": drive_requests / files_uploaded if files_uploaded else None,
+        "upload_requests_per_file": uploads / files_uploaded if files_uploaded else None,
+        "fixed_requests": drive_requests - uploads,
+        "writes": writes,
+        "rate_limited": limited_403 + limited_429,
+        "rate_limited_share": (limited_403 + limited_429) / writes if writes else 0.0,
+        "per_endpoint": per_endpoint,
+        "by_status": counters,
+    }
+
+
+def writes_per_account(state: dict, emails: set[str]) -> dict[str, int]:
+    """Files and folders our client created in each bench account (each one write)."""
+    counts: Counter[str] = Counter()
+    for file in state["files"]:
+        if file.get("created_by_client") and file.get("owner") in emails:
+            counts[file["owner"]] += 1
+    return dict(counts)
+
+
+# --- The night --------------------------------------------------------------------------------
+
+
+def night_moment() -> dt.datetime:
+    """05:30 of this night in the merchants' zone: after every start moment (0:00-5:00)."""
+    zone = ZoneInfo(DEFAULT_TIME_ZONE)
+    today = timezone.now().astimezone(zone).date()
+    return dt.datetime.combine(today, dt.time(5, 30), tzinfo=zone)
+
+
+@dataclass
+class Meter:
+    """CPU-seconds of the workers, of the fake and of the whole machine, and wall time."""
+
+    workers: list[Child]
+    fake: Child
+
+    def read(self) -> dict[str, float]:
+        return {
+            "workers_cpu_s": sum(w.cpu_seconds() for w in self.workers),
+            "fake_google_cpu_s": self.fake.cpu_seconds(),
+            "machine_busy_cpu_s": machine_busy_seconds(),
+            "bench_process_cpu_s": time.process_time(),
+            "wall": time.perf_counter(),
+        }
+
+
+def wait_for_runs(run_ids: list[int], timeout: float = NIGHT_TIMEOUT_S) -> bool:
+    deadline = time.monotonic() + timeout
+    next_report = time.monotonic() + PROGRESS_EVERY_S
+    while True:
+        finished = BackupRun.objects.filter(pk__in=run_ids, status__in=FINISHED).count()
+        if finished == len(run_ids):
+            return True
+        now = time.monotonic()
+        if now > deadline:
+            return False
+        if now >= next_report:
+            print_step(f"night: {finished}/{len(run_ids)} runs finished")
+            next_report = now + PROGRESS_EVERY_S
+        time.sleep(0.2)
+
+
+def run_night(
+    integrations: list[GoogleDriveIntegration],
+    fake: Child,
+    fake_url: str,
+    workers_count: int,
+    pool: PoolChoice,
+) -> tuple[dict[str, Any], list[Child]]:
+    """Queue one run per integration, let the workers do them, measure. (figures, workers)."""
+    control = FakeGoogleControl(fake_url)
+    control.configure(latency_ms=20.0, write_limit=True)
+    workers = start_workers(workers_count, pool)
+    meter = Meter(workers, fake)
+    counters_before = control.state()["counters"]
+    time.sleep(1.0)  # let the workers' start-up CPU settle before the baseline
+    before = meter.read()
+    started_at = timezone.now()
+    report = dispatch.dispatch(night_moment())
+    all_done = wait_for_runs(report.created)
+    after = meter.read()
+    state = control.state()
+    runs = list(BackupRun.objects.filter(pk__in=report.created))
+    figures = summarize(
+        runs=runs,
+        expected=len(integrations),
+        all_done=all_done,
+        started_at=started_at,
+        usage={k: after[k] - before[k] for k in after},
+        counters=counter_delta(counters_before, state["counters"]),
+        account_writes=writes_per_account(state, {i.google_email for i in integrations}),
+        workers_count=workers_count,
+        pool=pool,
+    )
+    figures["fake_google_peak_concurrency"] = state.get("peak_concurrency")
+    return figures, workers
+
+
+def summarize(
+    *,
+    runs: list[BackupRun],
+    expected: int,
+    all_done: bool,
+    started_at: dt.datetime,
+    usage: dict[str, float],
+    counters: dict[str, dict[str, int]],
+    account_writes: dict[str, int],
+    workers_count: int,
+    pool: PoolChoice,
+) -> dict[str, Any]:
+    cores = os.cpu_count() or 1
+    finished = [r for r in runs if r.finished_at]
+    last_finish = max((r.finished_at for r in finished), default=timezone.now())
+    # From the dispatcher's call to the last run's end, by the database's own stamps.
+    wall = (last_finish - started_at).total_seconds()
+    files = sum(r.files_uploaded for r in runs)
+    cpu = usage["workers_cpu_s"]
+    largest_account = max(account_writes.values(), default=0)
+    bound_cpu = cpu / cores
+    bound_writes = largest_account / GOOGLE_WRITES_PER_SECOND
+    bound = max(bound_cpu, bound_writes)
+    durations = sorted((r.finished_at - r.started_at).total_seconds() for r in finished)
+    return {
+        "merchants": expected,
+        "runs_created": len(runs),
+        "all_finished": all_done,
+        "runs_by_status": dict(Counter(r.status for r in runs)),
+        "run_errors": [e for r in runs for e in r.errors][:20],
+        "workers": workers_count,
+        "pool": pool.pool,
+        "concurrency": pool.concurrency,
+        "pool_source": pool.source,
+        "cores": cores,
+        "wall_s": wall,
+        "measured_wall_s": usage["wall"],
+        "workers_cpu_s": cpu,
+        "fake_google_cpu_s": usage["fake_google_cpu_s"],
+        "machine_busy_cpu_s": usage["machine_busy_cpu_s"],
+        # Everything else that ran on the machine meanwhile: PostgreSQL, Redis, this process
+        # and whatever other people ran.
+        "other_cpu_s": usage["machine_busy_cpu_s"] - cpu - usage["fake_google_cpu_s"],
+        "files_uploaded": files,
+        "bytes_uploaded": sum(r.bytes_uploaded for r in runs),
+        "invoices_uploaded": sum(r.invoices_uploaded for r in runs),
+        "receipts_uploaded": sum(r.receipts_uploaded for r in runs),
+        "orders_exported": sum(r.orders_exported for r in runs),
+        "run_seconds": {
+            "min": durations[0] if durations else None,
+            "median": durations[len(durations) // 2] if durations else None,
+            "max": durations[-1] if durations else None,
+        },
+        "largest_account_writes": largest_account,
+        "writes_per_account_mean": (
+            sum(account_writes.values()) / len(account_writes) if account_writes else 0
+        ),
+        "lower_bound": {
+            "cpu_s_over_cores": bound_cpu,
+            "largest_account_writes_over_3_per_s": bound_writes,
+            "bound_s": bound,
+            "formula": "max(worker CPU-s / cores, largest account's writes / 3 per s)",
+        },
+        "wall_over_bound": wall / bound if bound else None,
+        "requests": request_figures(counters, files),
+    }
+
+
+# --- Projection -------------------------------------------------------------------------------
+
+PROJECTION_MERCHANTS = 10_000
+PROJECTION_WINDOW_S = 6 * 3600
+
+
+def projection(night: dict[str, Any], merchants: int = PROJECTION_MERCHANTS) -> dict[str, Any]:
+    """Workers needed for ``merchants`` in a 6-hour night, from this night's measured rates.
+
+    One worker process per core, as measured here. The CPU part scales with merchants; the
+    write limit is per Google account, so it does not add up across merchants: it only sets
+    how many runs each worker must keep in flight so that paced uploads never leave a core idle
+    (Little's law: runs in flight = run rate x run duration).
+    """
+    cores = night["cores"]
+    done = max(1, night["runs_created"])
+    cpu_per_merchant = night["workers_cpu_s"] / done
+    # How busy the workers' cores were, measured: what a real night can count on.
+    utilisation = min(1.0, night["workers_cpu_s"] / (night["wall_s"] * night["workers"]))
+    worker_cpu_s_needed = merchants * cpu_per_merchant
+    worker_capacity_s = PROJECTION_WINDOW_S * utilisation
+    workers = math.ceil(worker_cpu_s_needed / worker_capacity_s)
+    writes_per_merchant = night["requests"]["writes"] / done
+    paced_s_per_merchant = night["largest_account_writes"] / GOOGLE_WRITES_PER_SECOND
+    runs_in_flight_per_worker = math.ceil(paced_s_per_merchant / cpu_per_merchant) + 1
+    return {
+        "merchants": merchants,
+        "window_s": PROJECTION_WINDOW_S,
+        "cpu_s_per_merchant": cpu_per_merchant,
+        "utilisation_measured": utilisation,
+        "writes_per_merchant": writes_per_merchant,
+        "worker_processes": workers,
+        "machines_like_this": math.ceil(workers / cores),
+        "runs_in_flight_per_worker_needed": runs_in_flight_per_worker,
+        "arithmetic": (
+            f"ceil({merchants} x {cpu_per_merchant:.2f} CPU-s / "
+            f"({PROJECTION_WINDOW_S} s x {utilisation:.2f} utilisation)) = {workers} worker "
+            f"processes (one per core) = {math.ceil(workers / cores)} machines of {cores} cores; "
+            f"each account's {writes_per_merchant:.0f} writes take >= "
+            f"{paced_s_per_merchant:.0f} s at 3/s, so each worker needs >= "
+            f"ceil({paced_s_per_merchant:.0f} / {cpu_per_merchant:.2f}) + 1 = "
+            f"{runs_in_flight_per_worker} runs in flight"
+        ),
+    }

@@ -1,0 +1,255 @@
+"""The one table ``make bench`` prints, and the JSON it writes for comparison over time."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+PDF_SPEEDUP_TARGET = 4.0
+CSV_SECONDS_TARGET = 5.0
+CSV_TARGET_ORDERS = 100_000
+# "Peak memory that does not grow with the order count": 10x the orders, under 1.5x the peak.
+CSV_MEMORY_GROWTH_LIMIT = 1.5
+REQUESTS_PER_FILE_TARGET = 1.05
+RATE_LIMITED_SHARE_TARGET = 0.01
+WALL_OVER_BOUND_TARGET = 1.5
+
+PASS, FAIL, INFO, SKIP = "pass", "FAIL", "", "skipped"
+
+
+@dataclass(frozen=True)
+class Row:
+    number: str
+    figure: str
+    measured: str
+    target: str = ""
+    result: str = INFO
+
+
+def verdict(ok: bool) -> str:
+    return PASS if ok else FAIL
+
+
+def pdf_rows(pdf: dict[str, Any] | None) -> list[Row]:
+    if not pdf:
+        return [Row("1", "PDF documents per CPU-second", "not measured", "", SKIP)]
+    naive, fast = pdf["naive"], pdf["fast"]
+    speedup = pdf["speedup_cpu"]
+    docs = naive["documents"]
+    return [
+        Row(
+            "1",
+            f"PDF docs per CPU-s, naive (1 write_pdf per doc, {docs} docs)",
+            f"{pdf['naive_docs_per_cpu_s']:.1f}  ({naive['cpu_ms_per_doc']:.0f} ms/doc)",
+        ),
+        Row(
+            "1",
+            f"PDF docs per CPU-s, render_pdfs (batches of {fast['batch_size']})",
+            f"{pdf['fast_docs_per_cpu_s']:.1f}  ({fast['cpu_ms_per_doc']:.0f} ms/doc)",
+        ),
+        Row(
+            "1",
+            "PDF speed-up over the baseline (CPU)",
+            f"{speedup:.2f}x",
+            f">= {PDF_SPEEDUP_TARGET:.0f}x",
+            verdict(speedup >= PDF_SPEEDUP_TARGET),
+        ),
+    ]
+
+
+def csv_rows(csv: dict[str, Any] | None) -> list[Row]:
+    if not csv:
+        return [Row("2", "Orders CSV", "not measured", "", SKIP)]
+    rows = []
+    for orders, figures in sorted(csv.items(), key=lambda pair: int(pair[0])):
+        count = int(orders)
+        target = f"< {CSV_SECONDS_TARGET:.0f} s" if count == CSV_TARGET_ORDERS else ""
+        result = verdict(figures["wall_s"] < CSV_SECONDS_TARGET) if target else INFO
+        rows.append(
+            Row(
+                "2",
+                f"Orders CSV, {count:,} orders: seconds (CPU)",
+                f"{figures['wall_s']:.2f} s  ({figures['cpu_s']:.2f} s CPU)",
+                target,
+                result,
+            )
+        )
+    if str(CSV_TARGET_ORDERS) not in csv:
+        rows.append(Row("2", f"Orders CSV, {CSV_TARGET_ORDERS:,} orders", "not run", "< 5 s", SKIP))
+    rows.append(memory_row(csv))
+    return rows
+
+
+def memory_row(csv: dict[str, Any]) -> Row:
+    sizes = sorted(csv, key=int)
+    peaks = " -> ".join(f"{csv[s]['peak_mib']:.1f}" for s in sizes)
+    rss = " -> ".join(_mib(csv[s]["rss_growth_mib"]) for s in sizes)
+    measured = f"heap {peaks} MiB; RSS +{rss} MiB"
+    label = " -> ".join(f"{int(s) // 1000}k" for s in sizes)
+    target = f"flat (< {CSV_MEMORY_GROWTH_LIMIT}x for 10x orders)"
+    if len(sizes) < 2:
+        return Row("2", f"Orders CSV peak memory ({label})", measured, target, SKIP)
+    grows = csv[sizes[-1]]["peak_mib"] / max(csv[sizes[0]]["peak_mib"], 1e-9)
+    return Row(
+        "2",
+        f"Orders CSV peak memory ({label})",
+        measured,
+        target,
+        verdict(grows < CSV_MEMORY_GROWTH_LIMIT),
+    )
+
+
+def _mib(value: float | None) -> str:
+    return "?" if value is None else f"{value:.1f}"
+
+
+def request_rows(night: dict[str, Any] | None) -> list[Row]:
+    if not night:
+        return [Row("3", "Drive requests per uploaded file", "not measured", "", SKIP)]
+    requests = night["requests"]
+    per_file = requests["requests_per_file"] or 0.0
+    share = requests["rate_limited_share"]
+    return [
+        Row(
+            "3",
+            "Drive requests per uploaded file (night)",
+            f"{per_file:.3f}  ({requests['drive_requests']} / {requests['files_uploaded']})",
+            f"<= {REQUESTS_PER_FILE_TARGET}",
+            verdict(per_file <= REQUESTS_PER_FILE_TARGET),
+        ),
+        Row(
+            "3",
+            "Rate-limit answers (403 userRateLimitExceeded + 429) / writes",
+            f"{100 * share:.2f} %  ({requests['rate_limited']} / {requests['writes']})",
+            f"< {100 * RATE_LIMITED_SHARE_TARGET:.0f} %",
+            verdict(share < RATE_LIMITED_SHARE_TARGET),
+        ),
+    ]
+
+
+def night_rows(night: dict[str, Any] | None, projection: dict[str, Any] | None) -> list[Row]:
+    if not night:
+        return [Row("4", "Night", "not measured", "", SKIP)]
+    bound = night["lower_bound"]
+    ratio = night["wall_over_bound"] or 0.0
+    status = ", ".join(f"{n} {s}" for s, n in sorted(night["runs_by_status"].items()))
+    rows = [
+        Row(
+            "4",
+            f"Night: {night['merchants']} merchants, {night['workers']} workers "
+            f"(-P {night['pool']} -c {night['concurrency']})",
+            f"{night['wall_s']:.1f} s wall; {status}",
+            "all succeed",
+            verdict(
+                night["all_finished"]
+                and night["runs_by_status"].get("succeeded", 0) == night["merchants"]
+            ),
+        ),
+        Row(
+            "4",
+            "Night: lower bound = max(CPU-s / cores, max account writes / 3/s)",
+            f"{bound['bound_s']:.1f} s  (max({night['workers_cpu_s']:.0f} / {night['cores']},"
+            f" {night['largest_account_writes']} / 3))",
+        ),
+        Row(
+            "4",
+            "Night: wall time / lower bound",
+            f"{ratio:.2f}x",
+            f"<= {WALL_OVER_BOUND_TARGET}x",
+            verdict(ratio <= WALL_OVER_BOUND_TARGET),
+        ),
+    ]
+    if projection:
+        rows.append(
+            Row(
+                "4",
+                f"Projection: {projection['merchants']:,} merchants in 6 h",
+                f"{projection['worker_processes']} worker processes"
+                f" ({projection['machines_like_this']} machines like this),"
+                f" >= {projection['runs_in_flight_per_worker_needed']} runs in flight each",
+            )
+        )
+    return rows
+
+
+def build_rows(figures: dict[str, Any]) -> list[Row]:
+    return [
+        *pdf_rows(figures.get("pdf")),
+        *csv_rows(figures.get("csv")),
+        *request_rows(figures.get("night")),
+        *night_rows(figures.get("night"), figures.get("projection")),
+    ]
+
+
+def format_table(rows: list[Row]) -> str:
+    headers = Row("#", "Figure", "Measured", "Target", "Result")
+    widths = [
+        max(len(getattr(r, name)) for r in [headers, *rows])
+        for name in ("number", "figure", "measured", "target", "result")
+    ]
+
+    def line(row: Row) -> str:
+        cells = (row.number, row.figure, row.measured, row.target, row.result)
+        return "| " + " | ".join(c.ljust(w) for c, w in zip(cells, widths, strict=True)) + " |"
+
+    rule = "|" + "|".join("-" * (w + 2) for w in widths) + "|"
+    return "\n".join([line(headers), rule, *(line(r) for r in rows)])
+
+
+def context_lines(figures: dict[str, Any], machine: dict[str, Any]) -> list[str]:
+    lines = [
+        f"Machine: {machine['cores']} cores, {machine['cpu_model']}, "
+        f"{machine['memory_gib']} GiB; Python {machine['python']}, "
+        f"WeasyPrint {machine['weasyprint']}; commit {machine['commit'][:10]}"
+        + (" (dirty)" if machine["dirty"] else "")
+        + f"; load at start {machine['load_average_at_start']}",
+    ]
+    night = figures.get("night")
+    if night:
+        lines.append(
+            f"Night CPU-s: workers {night['workers_cpu_s']:.1f}, fake_google "
+            f"{night['fake_google_cpu_s']:.1f} (not counted: it stands in for Google, but "
+            f"shares these cores), everything else on the machine {night['other_cpu_s']:.1f} "
+            f"(PostgreSQL, Redis, other users); machine busy "
+            f"{night['machine_busy_cpu_s']:.1f} of {night['wall_s'] * night['cores']:.1f} "
+            "available."
+        )
+        seconds = night["run_seconds"]
+        took = (
+            f"runs took {seconds['min']:.1f}-{seconds['max']:.1f} s each (median "
+            f"{seconds['median']:.1f})"
+            if seconds["min"] is not None
+            else "no run finished"
+        )
+        lines.append(
+            f"Night files: {night['files_uploaded']} ({night['invoices_uploaded']} invoices, "
+            f"{night['receipts_uploaded']} receipts, {night['orders_exported']} orders in CSVs), "
+            f"{night['bytes_uploaded'] / 2**20:.1f} MiB; {took}."
+        )
+        lines.append("Drive requests of the night: " + request_breakdown(night))
+    projection = figures.get("projection")
+    if projection:
+        lines.append("Projection: " + projection["arithmetic"])
+    return lines
+
+
+def request_breakdown(night: dict[str, Any]) -> str:
+    requests = night["requests"]
+    per_endpoint = sorted(requests["per_endpoint"].items(), key=lambda pair: -pair[1])
+    parts = ", ".join(f"{name} {count}" for name, count in per_endpoint)
+    accounts = max(1, night["runs_created"])
+    return (
+        f"{parts}; besides one upload per file, {requests['fixed_requests'] / accounts:.1f} "
+        "per account (folder listing, generateIds, folders created)."
+    )
+
+
+def write_json(path: Path, payload: dict[str, Any]) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(payload, indent=2, default=str) + "\n")
+
+
+def rows_as_dicts(rows: list[Row]) -> list[dict[str, str]]:
+    return [asdict(r) for r in rows]
