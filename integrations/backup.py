@@ -52,10 +52,12 @@ RECHECK_EVERY_FILES = 20
 PROGRESS_EVERY_FILES = 5
 # This many files in a row failing for transient reasons means Google is down for us.
 MAX_CONSECUTIVE_TRANSIENT_FAILURES = 3
-RENDER_BATCH_SIZE = getattr(pdf, "RENDER_BATCH_SIZE", 40)
+RENDER_BATCH_SIZE = pdf.RENDER_BATCH_SIZE
 CSV_MIMETYPE = "text/csv"
 SPOOL_MAX_BYTES = 8 * 1024 * 1024
 FINGERPRINT_PREFIX = 16
+# Ids beyond the plan (a retry under a new id, a folder the listing missed) come in batches.
+MIN_IDS_PER_RESERVATION = 10
 
 Reason = Literal["access_lost", "quota", "disconnected", "transient"]
 
@@ -535,7 +537,8 @@ class RunExecution:
     def _take_id(self) -> str:
         """A reserved Drive id; the first call reserves all the run is expected to need."""
         if not self._ids:
-            self._ids = self.client.generate_ids(min(max(1, self._ids_needed), 1000))
+            wanted = max(self._ids_needed, MIN_IDS_PER_RESERVATION)
+            self._ids = self.client.generate_ids(min(wanted, 1000))
         self._ids_needed = max(0, self._ids_needed - 1)
         return self._ids.pop()
 
