@@ -27,6 +27,7 @@ from django.db.models import Count, Exists, F, OuterRef, Sum
 from django.utils import timezone
 
 from documents import pdf
+from documents.csv_export import orders_csv_filename, write_orders_csv
 from documents.models import Invoice, Receipt, merchant_has_api_invoices
 from integrations import run_errors
 from integrations.folders import APP_TAG, FolderPath, FolderTree, display_path, folder_for
@@ -618,8 +619,6 @@ class RunExecution:
         ).exists()
 
     def _back_up_orders(self) -> None:
-        from documents.csv_export import orders_csv_filename, write_orders_csv
-
         started = self.run.started_at
         tz = self.zone
         since = started - timedelta(days=settings.BACKUP_ORDERS_WINDOW_DAYS)
