@@ -1,0 +1,139 @@
+"""The run history in a real browser: the progress bar follows the run, then the page shows
+its result. Screenshots go to test-artifacts/screenshots/ (git-ignored)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from django.utils import timezone
+
+from integrations import run_errors, tasks
+from integrations.models import BackupRun
+from tests.engine.conftest import make_integration, make_run
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run"]
+SCREENSHOTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "screenshots"
+PASSWORD = "browser-test-password-2026"
+
+
+@pytest.fixture
+def browser(monkeypatch):
+    if not CHROMIUM.exists():
+        pytest.skip(f"Debian chromium is not installed at {CHROMIUM} (apt-get install chromium)")
+    sync_api = pytest.importorskip("playwright.sync_api")
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    with sync_api.sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        try:
+            yield chromium
+        finally:
+            chromium.close()
+
+
+def shoot(page, name: str) -> None:
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
+
+
+def logged_in_page(browser, live_server, integration):
+    user = integration.merchant.users.get()
+    user.set_password(PASSWORD)
+    user.save()
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    page.goto(f"{live_server.url}/accounts/login/?next=/integrations/google-drive/")
+    page.get_by_label("E-mail").fill(user.email)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+    page.wait_for_url(f"{live_server.url}/integrations/google-drive/")
+    return page
+
+
+def test_the_progress_bar_follows_a_running_backup(browser, live_server):
+    from playwright.sync_api import expect
+
+    integration = make_integration()
+    make_run(
+        integration,
+        trigger=BackupRun.Trigger.SCHEDULED,
+        night=timezone.localdate(),
+        status=BackupRun.Status.PARTIAL,
+        started_at=timezone.now() - timezone.timedelta(days=1, minutes=3),
+        finished_at=timezone.now() - timezone.timedelta(days=1),
+        orders_exported=312,
+        invoices_uploaded=41,
+        receipts_uploaded=9,
+        bytes_uploaded=3_456_789,
+        errors=[run_errors.error_entry("render_failed", kind="invoice", number="FV 3/11/2026")],
+    )
+    run = make_run(
+        integration,
+        status=BackupRun.Status.RUNNING,
+        started_at=timezone.now(),
+        progress_total=10,
+        progress_done=2,
+    )
+    page = logged_in_page(browser, live_server, integration)
+    bar = page.locator("#active-run progress")
+    expect(bar).to_have_attribute("value", "20")
+    expect(page.get_by_role("button", name="Back up now")).to_be_disabled()
+    page.get_by_text("1 problem").click()
+    expect(page.get_by_text("FV 3/11/2026: The PDF of this document")).to_be_visible()
+    shoot(page, "runs-01-running")
+
+    BackupRun.objects.filter(pk=run.pk).update(progress_done=6)
+    expect(bar).to_have_js_property("value", 60, timeout=10_000)
+    expect(page.locator("#active-run-text")).to_have_text("6 of 10 files backed up")
+
+    BackupRun.objects.filter(pk=run.pk).update(
+        status=BackupRun.Status.SUCCEEDED, finished_at=timezone.now(), progress_done=10
+    )
+    expect(page.locator("#active-run")).to_have_count(0, timeout=10_000)
+    expect(page.locator(f"#run-{run.pk}")).to_contain_text("Succeeded")
+    expect(page.get_by_role("button", name="Back up now")).to_be_enabled()
+    shoot(page, "runs-02-finished")
+
+
+def test_back_up_now_from_the_page(browser, live_server, monkeypatch):
+    from playwright.sync_api import expect
+
+    queued: list[int] = []
+    monkeypatch.setattr(tasks.run_backup, "delay", queued.append)
+    integration = make_integration()
+    page = logged_in_page(browser, live_server, integration)
+    expect(page.locator("#no-runs")).to_be_visible()
+
+    page.get_by_role("button", name="Back up now").click()
+
+    expect(page.get_by_role("status").first).to_contain_text("The backup has started")
+    expect(page.locator("#active-run-text")).to_have_text("Waiting to start…")
+    expect(page.get_by_role("button", name="Back up now")).to_be_disabled()
+    assert queued == [BackupRun.objects.get().pk]
+    shoot(page, "runs-03-back-up-now")
+
+
+def test_the_history_reads_well_on_a_phone(browser, live_server):
+    from playwright.sync_api import expect
+
+    integration = make_integration()
+    for status in (BackupRun.Status.SUCCEEDED, BackupRun.Status.FAILED):
+        make_run(
+            integration,
+            status=status,
+            started_at=timezone.now() - timezone.timedelta(minutes=5),
+            finished_at=timezone.now(),
+            invoices_uploaded=12,
+            errors=[run_errors.error_entry("quota")] if status == "failed" else [],
+        )
+    desktop = logged_in_page(browser, live_server, integration)
+    phone = browser.new_page(viewport={"width": 375, "height": 800})
+    phone.context.add_cookies(desktop.context.cookies())
+    phone.goto(f"{live_server.url}/integrations/google-drive/#history")
+
+    expect(phone.locator("#runs-table tbody tr")).to_have_count(2)
+    expect(phone.locator("#runs-table").get_by_text("Failed")).to_be_visible()
+    shoot(phone, "runs-04-history-375px")
+    assert phone.evaluate("document.documentElement.scrollWidth") <= 375, "no sideways scroll"
