@@ -155,6 +155,12 @@ CELERY_RESULT_BACKEND_TRANSPORT_OPTIONS = CELERY_BROKER_TRANSPORT_OPTIONS
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# A run mostly waits (Google's 3 writes/s per account, network) and renders PDFs now and then:
+# one process per core with many threads keeps many accounts uploading while the core renders.
+# The threads pool has no time limits and ignores max-tasks/memory-per-child: runs bound their
+# own HTTP calls, and the dispatcher rescues a run whose heartbeat stopped.
+CELERY_WORKER_POOL = env("CELERY_WORKER_POOL", default="threads")
+CELERY_WORKER_CONCURRENCY = env.int("CELERY_WORKER_CONCURRENCY", default=8)
 
 # --- Google -------------------------------------------------------------------------------
 GOOGLE_OAUTH_CLIENT_ID = env("GOOGLE_OAUTH_CLIENT_ID", default="")
