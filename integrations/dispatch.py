@@ -275,6 +275,7 @@ class BackupNowRefused(Exception):
     """Why "Back up now" cannot start a run; `reason` is one of the class constants."""
 
     NOT_CONNECTED = "not_connected"
+    ACCESS_LOST = "access_lost"
     NOTHING_SELECTED = "nothing_selected"
     ALREADY_ACTIVE = "already_active"
 
@@ -294,6 +295,8 @@ def active_run(integration: GoogleDriveIntegration) -> BackupRun | None:
 
 def back_up_now_refusal(integration: GoogleDriveIntegration) -> str | None:
     """Why "Back up now" would be refused right now (for the button), or None."""
+    if integration.status == GoogleDriveIntegration.Status.ACCESS_LOST:
+        return BackupNowRefused.ACCESS_LOST
     if not integration.is_connected or not integration.refresh_token:
         return BackupNowRefused.NOT_CONNECTED
     if not integration.has_anything_to_back_up:

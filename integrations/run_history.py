@@ -18,6 +18,9 @@ REFUSAL_MESSAGES = {
     BackupNowRefused.NOT_CONNECTED: gettext_lazy(
         "Connect a Google account first: backups need access to your Google Drive."
     ),
+    BackupNowRefused.ACCESS_LOST: gettext_lazy(
+        "Reconnect your Google account first: Google no longer lets backups into your Drive."
+    ),
     BackupNowRefused.NOTHING_SELECTED: gettext_lazy(
         "Tick at least one kind of document under “What to back up” first."
     ),
@@ -97,7 +100,7 @@ def progress_text(run: BackupRun) -> str:
     if run.status == BackupRun.Status.QUEUED and run.started_at is None:
         return _("Waiting to start…")
     if run.status == BackupRun.Status.QUEUED:
-        return _("Google Drive is busy; the backup will continue in a few minutes…")
+        return _("Google Drive did not answer; the backup will go on in a few minutes…")
     if run.status == BackupRun.Status.RUNNING and not run.progress_total:
         return _("Preparing the files…")
     if run.status == BackupRun.Status.RUNNING:

@@ -276,7 +276,7 @@ def test_back_up_now_refuses_a_second_active_run(enqueued):
 @pytest.mark.parametrize(
     ("fields", "reason"),
     [
-        ({"status": GoogleDriveIntegration.Status.ACCESS_LOST}, BackupNowRefused.NOT_CONNECTED),
+        ({"status": GoogleDriveIntegration.Status.ACCESS_LOST}, BackupNowRefused.ACCESS_LOST),
         ({"status": GoogleDriveIntegration.Status.NOT_CONNECTED}, BackupNowRefused.NOT_CONNECTED),
         (
             {"backup_orders": False, "backup_invoices": False, "backup_receipts": False},

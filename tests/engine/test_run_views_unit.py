@@ -81,13 +81,21 @@ def test_back_up_now_twice_starts_one_run(client, queued, django_capture_on_comm
     assert "A backup is already in progress" in response.content.decode()
 
 
-def test_back_up_now_without_a_connection_is_refused(queued):
-    integration = make_integration(status=GoogleDriveIntegration.Status.ACCESS_LOST)
+@pytest.mark.parametrize(
+    ("status", "explanation"),
+    [
+        (GoogleDriveIntegration.Status.NOT_CONNECTED, "Connect a Google account first"),
+        (GoogleDriveIntegration.Status.ACCESS_LOST, "Reconnect your Google account first"),
+    ],
+)
+def test_back_up_now_without_a_connection_is_refused(queued, status, explanation):
+    integration = make_integration(status=status)
 
     response = client_of(integration).post(BACKUP_NOW_URL, follow=True)
 
     assert not BackupRun.objects.exists()
-    assert "Connect a Google account first" in response.content.decode()
+    assert queued == []
+    assert explanation in response.content.decode()
 
 
 def test_back_up_now_is_a_post(client):
