@@ -122,7 +122,11 @@ def close_crashed_run(run_id: int) -> None:
 
 def after_final_outcome(run_id: int, outcome: RunOutcome) -> None:
     """E-mails that the run's final outcome calls for (each sent once per problem)."""
-    integration_id = BackupRun.objects.values_list("integration_id", flat=True).get(pk=run_id)
+    integration_id = (
+        BackupRun.objects.filter(pk=run_id).values_list("integration_id", flat=True).first()
+    )
+    if integration_id is None:
+        return
     if outcome.succeeded:
         notifications.forget_resolved_problems(integration_id)
         return
