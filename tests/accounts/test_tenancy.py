@@ -17,7 +17,9 @@ LISTS = ["documents:orders", "documents:invoices", "documents:receipts", "accoun
 OBJECT_VIEWS = {
     "documents:order_detail": make_order,
     "documents:invoice_print": make_invoice,
+    "documents:invoice_pdf": make_invoice,
     "documents:receipt_print": make_receipt,
+    "documents:receipt_pdf": make_receipt,
 }
 POST_ONLY = {"accounts:rotate_api_token"}
 
