@@ -66,6 +66,7 @@ PRINT_FONTS = (
     ("PrintSans-Bold.ttf", "bold"),
 )
 PRINT_STYLESHEET_TEMPLATE = "documents/print/print.css"
+USER_AGENT_STYLESHEET_TEMPLATE = "documents/print/weasyprint-ua.css"
 
 # The same options for the naive and the fast path, so both give the same PDF.
 PDF_OPTIONS: dict[str, Any] = {
@@ -266,12 +267,24 @@ def font_face_css() -> str:
     return "\n".join(rules)
 
 
+class PrintHTML(HTML):
+    """An HTML document styled with only the user-agent rules the print templates need."""
+
+    user_agent_stylesheet: CSS
+
+    # A private hook of WeasyPrint's HTML class; if it ever goes away, WeasyPrint's full
+    # user-agent stylesheet applies again: same look, slower layout.
+    def _ua_stylesheets(self, forms: bool = False) -> list[CSS]:
+        return [self.user_agent_stylesheet]
+
+
 class PrintResources:
     """What every render of the process shares: font configuration, parsed stylesheets."""
 
     def __init__(self) -> None:
         self.url_fetcher = BundledFontsOnlyFetcher()
         self.font_config = FontConfiguration()
+        self.user_agent_stylesheet = CSS(string=render_to_string(USER_AGENT_STYLESHEET_TEMPLATE))
 
     @cached_property
     def stylesheets(self) -> list[CSS]:
@@ -286,9 +299,13 @@ class PrintResources:
         ]
 
     def layout(self, html: str):
-        return HTML(
+        document = PrintHTML(
             string=html, base_url=FONTS_DIR.as_uri() + "/", url_fetcher=self.url_fetcher
-        ).render(font_config=self.font_config, stylesheets=self.stylesheets, **PDF_OPTIONS)
+        )
+        document.user_agent_stylesheet = self.user_agent_stylesheet
+        return document.render(
+            font_config=self.font_config, stylesheets=self.stylesheets, **PDF_OPTIONS
+        )
 
 
 _resources: PrintResources | None = None
