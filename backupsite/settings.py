@@ -235,5 +235,8 @@ LOGGING = {
         "requests_oauthlib": {"level": "WARNING"},
         "googleapiclient.discovery": {"level": "WARNING"},
         "urllib3": {"level": "WARNING"},
+        # Several INFO lines per rendered PDF ("Step 1 - Fetching and parsing HTML", ...).
+        "weasyprint.progress": {"level": "WARNING"},
+        "fontTools": {"level": "WARNING"},
     },
 }
