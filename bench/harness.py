@@ -65,20 +65,20 @@ def recreate_postgres_database(name: str = BENCH_DB_NAME) -> str:
     return f"{PG_SERVER_URL}/{name}"
 
 
-def recreate_sqlite_database() -> str:
-    path = VAR_DIR / f"{BENCH_DB_NAME}.sqlite3"
+def recreate_sqlite_database(name: str = BENCH_DB_NAME) -> str:
+    path = VAR_DIR / f"{name}.sqlite3"
     VAR_DIR.mkdir(parents=True, exist_ok=True)
     for suffix in ("", "-wal", "-shm"):
         Path(f"{path}{suffix}").unlink(missing_ok=True)
     return f"sqlite:///{path}"
 
 
-def fresh_database_url() -> str:
+def fresh_database_url(name: str = BENCH_DB_NAME) -> str:
     """PostgreSQL if it answers (production's database), else a SQLite file under var/bench."""
     if postgres_available():
-        return recreate_postgres_database()
+        return recreate_postgres_database(name)
     print("PostgreSQL not reachable at 127.0.0.1:5432: falling back to SQLite (var/bench).")
-    return recreate_sqlite_database()
+    return recreate_sqlite_database(name)
 
 
 def flush_redis(url: str = REDIS_URL) -> None:
@@ -91,12 +91,14 @@ def flush_redis(url: str = REDIS_URL) -> None:
 # --- Environment ----------------------------------------------------------------------------
 
 
-def prepare_environment(database_url: str, fake_url: str) -> dict[str, str]:
+def prepare_environment(
+    database_url: str, fake_url: str, redis_url: str = REDIS_URL
+) -> dict[str, str]:
     """Point this process (and the workers it starts) at the bench's services."""
     values = {
         "DJANGO_SETTINGS_MODULE": "backupsite.settings",
         "DATABASE_URL": database_url,
-        "REDIS_URL": REDIS_URL,
+        "REDIS_URL": redis_url,
         "GOOGLE_OAUTH_CLIENT_ID": FAKE_CLIENT_ID,
         "GOOGLE_OAUTH_CLIENT_SECRET": FAKE_CLIENT_SECRET,
         "GOOGLE_OAUTH_AUTH_URI": f"{fake_url}/o/oauth2/auth",
@@ -137,6 +139,49 @@ def _children_map() -> dict[int, list[int]]:
     return children
 
 
+def _tree(pid: int) -> list[int]:
+    children = _children_map()
+    pids, stack = [], [pid]
+    while stack:
+        current = stack.pop()
+        pids.append(current)
+        stack.extend(children.get(current, []))
+    return pids
+
+
+def tree_runqueue_wait_seconds(pid: int) -> float:
+    """Time the threads of a process tree were ready to run but waited for a CPU (schedstat).
+
+    Threads blocked on the GIL, a lock or a socket are asleep, not waiting: this is CPU that
+    other processes of the machine held while ours wanted it.
+    """
+    nanoseconds = 0
+    for member in _tree(pid):
+        for task in Path(f"/proc/{member}/task").glob("*/schedstat"):
+            try:
+                nanoseconds += int(task.read_text().split()[1])
+            except (OSError, IndexError, ValueError):
+                continue
+    return nanoseconds / 1e9
+
+
+def cpu_seconds_of_processes_named(fragment: str) -> dict[int, float]:
+    """CPU of every live process whose command line contains ``fragment``, by pid."""
+    found: dict[int, float] = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            command = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+        except OSError:
+            continue
+        if fragment in command:
+            fields = _stat_fields(int(entry.name))
+            if fields is not None:
+                found[int(entry.name)] = (int(fields[11]) + int(fields[12])) / CLOCK_TICKS
+    return found
+
+
 def tree_cpu_seconds(pid: int) -> float:
     """User + system CPU of a process and all its descendants, reaped ones included.
 
@@ -157,11 +202,21 @@ def tree_cpu_seconds(pid: int) -> float:
     return total_ticks / CLOCK_TICKS
 
 
+def _machine_ticks() -> list[int]:
+    values = [int(v) for v in Path("/proc/stat").read_text().splitlines()[0].split()[1:]]
+    return (values + [0] * 8)[:8]
+
+
 def machine_busy_seconds() -> float:
     """CPU-seconds the whole machine spent not idle since boot (every process, every user)."""
-    values = [int(v) for v in Path("/proc/stat").read_text().splitlines()[0].split()[1:]]
-    user, nice, system, _idle, _iowait, irq, softirq, steal = (values + [0] * 8)[:8]
+    user, nice, system, _idle, _iowait, irq, softirq, steal = _machine_ticks()
     return (user + nice + system + irq + softirq + steal) / CLOCK_TICKS
+
+
+def machine_idle_seconds() -> float:
+    """CPU-seconds every core of the machine sat idle since boot."""
+    _user, _nice, _system, idle, iowait, *_ = _machine_ticks()
+    return (idle + iowait) / CLOCK_TICKS
 
 
 # --- Child processes ------------------------------------------------------------------------
@@ -225,7 +280,7 @@ class Child:
             self.process.wait(timeout=10)
 
 
-def start_fake_google(write_limit: bool = True) -> tuple[Child, str]:
+def start_fake_google(write_limit: bool = True, log_name: str = "fake_google") -> tuple[Child, str]:
     """``python -m fake_google`` on a free port with 20 ms latency; (child, base URL)."""
     command = [
         sys.executable,
@@ -246,7 +301,7 @@ def start_fake_google(write_limit: bool = True) -> tuple[Child, str]:
     ]
     if write_limit:
         command.append("--write-limit")
-    child = Child("fake_google", command, VAR_DIR / "fake_google.log").start()
+    child = Child(log_name, command, VAR_DIR / f"{log_name}.log").start()
     match = child.wait_for_log(r"listening on (http://\S+)")
     return child, match.group(1)
 

@@ -87,7 +87,7 @@ def memory_row(csv: dict[str, Any]) -> Row:
     peaks = " -> ".join(f"{csv[s]['peak_mib']:.1f}" for s in sizes)
     rss = " -> ".join(_mib(csv[s]["rss_growth_mib"]) for s in sizes)
     measured = f"heap {peaks} MiB; RSS +{rss} MiB"
-    label = " -> ".join(f"{int(s) // 1000}k" for s in sizes)
+    label = " -> ".join(f"{int(s):,}" for s in sizes)
     target = f"flat (< {CSV_MEMORY_GROWTH_LIMIT}x for 10x orders)"
     if len(sizes) < 2:
         return Row("2", f"Orders CSV peak memory ({label})", measured, target, SKIP)
@@ -115,7 +115,8 @@ def request_rows(night: dict[str, Any] | None) -> list[Row]:
         Row(
             "3",
             "Drive requests per uploaded file (night)",
-            f"{per_file:.3f}  ({requests['drive_requests']} / {requests['files_uploaded']})",
+            f"{per_file:.3f}  ({requests['drive_requests']} / {requests['files_uploaded']};"
+            f" uploads {requests['upload_requests_per_file']:.3f} per file)",
             f"<= {REQUESTS_PER_FILE_TARGET}",
             verdict(per_file <= REQUESTS_PER_FILE_TARGET),
         ),
@@ -161,6 +162,16 @@ def night_rows(night: dict[str, Any] | None, projection: dict[str, Any] | None) 
             verdict(ratio <= WALL_OVER_BOUND_TARGET),
         ),
     ]
+    available = night["wall_s"] * night["cores"]
+    others = night["machine_busy_cpu_s"] - night["workers_cpu_s"]
+    rows.append(
+        Row(
+            "4",
+            "Night: machine CPU idle / used by anything but the workers",
+            f"{100 * night['machine_idle_cpu_s'] / available:.1f} % /"
+            f" {100 * others / available:.1f} %",
+        )
+    )
     if projection:
         rows.append(
             Row(
@@ -208,13 +219,14 @@ def context_lines(figures: dict[str, Any], machine: dict[str, Any]) -> list[str]
     ]
     night = figures.get("night")
     if night:
+        available = night["wall_s"] * night["cores"]
         lines.append(
-            f"Night CPU-s: workers {night['workers_cpu_s']:.1f}, fake_google "
-            f"{night['fake_google_cpu_s']:.1f} (not counted: it stands in for Google, but "
-            f"shares these cores), everything else on the machine {night['other_cpu_s']:.1f} "
-            f"(PostgreSQL, Redis, other users); machine busy "
-            f"{night['machine_busy_cpu_s']:.1f} of {night['wall_s'] * night['cores']:.1f} "
-            "available."
+            f"Night CPU-s: workers {night['workers_cpu_s']:.1f}, PostgreSQL backends "
+            f"{night['database_cpu_s']:.1f}, fake_google {night['fake_google_cpu_s']:.1f} (not "
+            "counted: it stands in for Google, but shares these cores), everything else "
+            f"{night['other_cpu_s']:.1f} (Redis, the bench, other users of the machine); idle "
+            f"{night['machine_idle_cpu_s']:.1f} of {available:.1f}. Worker threads waited "
+            f"{night['workers_runqueue_wait_s']:.1f} s in the run queue for a CPU."
         )
         seconds = night["run_seconds"]
         took = (
