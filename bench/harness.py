@@ -311,6 +311,8 @@ class PoolChoice:
     pool: str
     concurrency: int
     source: str
+    # The Procfile's `celery ...` arguments: the bench then starts its workers exactly so.
+    procfile_args: tuple[str, ...] | None = None
 
     def describe(self) -> str:
         return f"-P {self.pool} -c {self.concurrency} ({self.source})"
@@ -321,7 +323,7 @@ FALLBACK_POOL = PoolChoice("threads", 12, "bench default: the Procfile names no 
 
 
 def procfile_pool(procfile: Path = BASE_DIR / "Procfile") -> PoolChoice:
-    """The pool and concurrency production starts its worker with (the Procfile's ``worker:``).
+    """How production starts its workers: the Procfile's first ``worker...:`` line.
 
     Measuring what is deployed, not what the bench would like: only when the Procfile does not
     name a pool does the bench fall back to threads with 12 slots.
@@ -331,15 +333,18 @@ def procfile_pool(procfile: Path = BASE_DIR / "Procfile") -> PoolChoice:
     except OSError:
         return FALLBACK_POOL
     for line in lines:
-        if not line.startswith("worker:"):
+        name, _, command = line.partition(":")
+        if not name.strip().startswith("worker"):
             continue
-        args = shlex.split(line.split(":", 1)[1])
+        args = shlex.split(command)
+        if args and args[0] == "celery":
+            args = args[1:]
         pool = _option(args, ("-P", "--pool"))
         concurrency = _option(args, ("-c", "--concurrency"))
         if pool is None:
             return FALLBACK_POOL
         slots = int(concurrency) if concurrency else os.cpu_count() or 1
-        return PoolChoice(pool, slots, "Procfile")
+        return PoolChoice(pool, slots, f"Procfile {name.strip()}", tuple(args))
     return FALLBACK_POOL
 
 
@@ -355,7 +360,25 @@ def _option(args: list[str], names: tuple[str, ...]) -> str | None:
     return None
 
 
+def _with_node_name(args: list[str], name: str) -> list[str]:
+    """The arguments with ``-n``/``--hostname`` set to this bench worker's own name."""
+    renamed, skip = [], False
+    for index, arg in enumerate(args):
+        if skip:
+            skip = False
+            continue
+        if arg in ("-n", "--hostname") and index + 1 < len(args):
+            skip = True
+            continue
+        if arg.startswith("--hostname="):
+            continue
+        renamed.append(arg)
+    return [*renamed, "-n", f"{name}@%h"]
+
+
 def worker_command(name: str, choice: PoolChoice) -> list[str]:
+    if choice.procfile_args is not None:
+        return [sys.executable, "-m", "celery", *_with_node_name(list(choice.procfile_args), name)]
     return [
         sys.executable,
         "-m",
@@ -369,8 +392,6 @@ def worker_command(name: str, choice: PoolChoice) -> list[str]:
         str(choice.concurrency),
         "-n",
         f"{name}@%h",
-        # No broadcast chatter between the bench's workers: it is not part of a backup's work.
-        "--without-heartbeat",
         "--without-mingle",
         "--without-gossip",
         "--loglevel",
