@@ -72,7 +72,8 @@ ORDER_CSV_COLUMNS: list[tuple[str, str]] = [
     ("item_count", _("Number of order lines.")),
     (
         "items",
-        _('Order lines as "quantity \u00d7 name [SKU] @ unit gross price", joined by "; ".'),
+        # A literal sign: xgettext does not decode \u escapes, so the msgid would never match.
+        _('Order lines as "quantity × name [SKU] @ unit gross price", joined by "; ".'),  # noqa: RUF001
     ),
 ]
 HEADERS = [header for header, _description in ORDER_CSV_COLUMNS]
