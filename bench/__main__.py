@@ -131,12 +131,13 @@ def run_sections(
     results["csv"] = timed_step(
         "2. orders CSV", lambda: figures.csv_figures(csv_merchants, options.csv_repeat)
     )
-    night_figures, workers = timed_step(
+    night_figures = timed_step(
         f"3-4. night of {options.merchants} merchants, {options.workers} workers "
         f"{options.pool.describe()}",
-        lambda: night.run_night(integrations, fake, fake_url, options.workers, options.pool),
+        lambda: night.run_night(
+            integrations, fake, fake_url, options.workers, options.pool, children
+        ),
     )
-    children.extend(workers)
     results["night"] = night_figures
     results["projection"] = night.projection(night_figures)
     return {

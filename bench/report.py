@@ -163,15 +163,22 @@ def night_rows(night: dict[str, Any] | None, projection: dict[str, Any] | None) 
         ),
     ]
     available = night["wall_s"] * night["cores"]
-    others = night["machine_busy_cpu_s"] - night["workers_cpu_s"]
-    rows.append(
+    estimate = night["dedicated_machine_estimate"]
+    rows += [
         Row(
             "4",
-            "Night: machine CPU idle / used by anything but the workers",
+            "Night: machine CPU idle / taken by other users",
             f"{100 * night['machine_idle_cpu_s'] / available:.1f} % /"
-            f" {100 * others / available:.1f} %",
-        )
-    )
+            f" {100 * night['other_cpu_s'] / available:.1f} %",
+        ),
+        Row(
+            "4",
+            "Night: wall / bound, estimated without other users",
+            f"{estimate['wall_over_bound']:.2f}x  ({estimate['wall_s']:.0f} s)",
+            f"<= {WALL_OVER_BOUND_TARGET}x",
+            "estimate",
+        ),
+    ]
     if projection:
         rows.append(
             Row(
@@ -223,8 +230,9 @@ def context_lines(figures: dict[str, Any], machine: dict[str, Any]) -> list[str]
         lines.append(
             f"Night CPU-s: workers {night['workers_cpu_s']:.1f}, PostgreSQL backends "
             f"{night['database_cpu_s']:.1f}, fake_google {night['fake_google_cpu_s']:.1f} (not "
-            "counted: it stands in for Google, but shares these cores), everything else "
-            f"{night['other_cpu_s']:.1f} (Redis, the bench, other users of the machine); idle "
+            "counted: it stands in for Google, but shares these cores), Redis (shared) "
+            f"{night['redis_cpu_s']:.1f}, the bench {night['bench_process_cpu_s']:.1f}, other "
+            f"users of the machine {night['other_cpu_s']:.1f}; idle "
             f"{night['machine_idle_cpu_s']:.1f} of {available:.1f}. Worker threads waited "
             f"{night['workers_runqueue_wait_s']:.1f} s in the run queue for a CPU."
         )
