@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import io
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from pypdf import PdfReader
@@ -168,3 +169,11 @@ def test_prints_load_only_the_bundled_fonts():
             fetcher.fetch(url)
     font_url = (pdf.FONTS_DIR / pdf.PRINT_FONTS[0][0]).as_uri()
     assert fetcher.fetch(font_url).read(4) == b"\x00\x01\x00\x00"
+
+
+def test_threads_of_one_process_can_render_at_the_same_time(batch):
+    pdf.prefetch_for_print(batch)
+    expected = [f.content for f in pdf.render_pdfs(batch)]
+    with ThreadPoolExecutor(3) as pool:
+        results = list(pool.map(lambda _: pdf.render_pdfs(batch), range(3)))
+    assert all([f.content for f in files] == expected for files in results)
