@@ -80,7 +80,7 @@ def cpu_by_step(stats: pstats.Stats) -> dict[str, float]:
         for path, function, label in STEPS:
             if filename.endswith(path) and name == function:
                 steps[label] += cumtime
-    return dict(steps)
+    return dict(sorted(steps.items(), key=lambda pair: -pair[1]))
 
 
 def main(argv: list[str] | None = None) -> int:
