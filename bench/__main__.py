@@ -25,6 +25,7 @@ class Options:
     csv_orders: tuple[int, ...]
     pdf_docs: int
     pdf_repeat: int
+    pdf_fonttools_docs: int
     csv_repeat: int
     workers: int
     pool: harness.PoolChoice
@@ -47,6 +48,13 @@ def parse_args(argv: list[str] | None = None) -> Options:
         help="comma-separated order counts (default 10000,100000; --quick: 10000)",
     )
     parser.add_argument("--pdf-docs", type=int, default=None, help="default 80 (--quick: 40)")
+    parser.add_argument(
+        "--pdf-fonttools-docs",
+        type=int,
+        default=None,
+        help="documents for the figure without HarfBuzz-Subset; 0 skips it "
+        "(default 40; --quick: 0)",
+    )
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--pool", default=None, help="default: the Procfile's, else threads")
     parser.add_argument("--concurrency", type=int, default=None)
@@ -64,6 +72,11 @@ def parse_args(argv: list[str] | None = None) -> Options:
         csv_orders=tuple(int(n) for n in (args.csv_orders or csv_default).split(",") if n),
         pdf_docs=args.pdf_docs or (40 if args.quick else 80),
         pdf_repeat=1 if args.quick else 2,
+        pdf_fonttools_docs=(
+            args.pdf_fonttools_docs
+            if args.pdf_fonttools_docs is not None
+            else (0 if args.quick else 40)
+        ),
         csv_repeat=1 if args.quick else 2,
         workers=args.workers,
         pool=pool,
@@ -128,6 +141,12 @@ def run_sections(
     results["pdf"] = timed_step(
         f"1. PDF, {len(docs)} documents", lambda: figures.pdf_figures(docs, options.pdf_repeat)
     )
+    if options.pdf_fonttools_docs:
+        few = docs[: options.pdf_fonttools_docs]
+        results["pdf_fonttools"] = timed_step(
+            f"1. PDF without HarfBuzz-Subset, {len(few)} documents",
+            lambda: figures.pdf_figures(few, options.pdf_repeat, fonttools_subsetting=True),
+        )
     results["csv"] = timed_step(
         "2. orders CSV", lambda: figures.csv_figures(csv_merchants, options.csv_repeat)
     )
@@ -148,6 +167,7 @@ def run_sections(
             "csv_orders": options.csv_orders,
             "pdf_docs": options.pdf_docs,
             "pdf_repeat": options.pdf_repeat,
+            "pdf_fonttools_docs": options.pdf_fonttools_docs,
             "csv_repeat": options.csv_repeat,
             "workers": options.workers,
             "pool": options.pool.pool,

@@ -59,6 +59,24 @@ def pdf_rows(pdf: dict[str, Any] | None) -> list[Row]:
     ]
 
 
+def pdf_fonttools_row(pdf: dict[str, Any] | None) -> list[Row]:
+    """The same comparison where fonts are subset by fontTools (no HarfBuzz-Subset)."""
+    if not pdf:
+        return []
+    naive, fast = pdf["naive"], pdf["fast"]
+    speedup = pdf["speedup_cpu"]
+    return [
+        Row(
+            "1",
+            f"PDF speed-up without HarfBuzz-Subset (fontTools, {naive['documents']} docs)",
+            f"{speedup:.2f}x  ({naive['cpu_ms_per_doc']:.0f} -> {fast['cpu_ms_per_doc']:.0f}"
+            " ms/doc)",
+            f">= {PDF_SPEEDUP_TARGET:.0f}x",
+            verdict(speedup >= PDF_SPEEDUP_TARGET),
+        )
+    ]
+
+
 def csv_rows(csv: dict[str, Any] | None) -> list[Row]:
     if not csv:
         return [Row("2", "Orders CSV", "not measured", "", SKIP)]
@@ -195,6 +213,7 @@ def night_rows(night: dict[str, Any] | None, projection: dict[str, Any] | None) 
 def build_rows(figures: dict[str, Any]) -> list[Row]:
     return [
         *pdf_rows(figures.get("pdf")),
+        *pdf_fonttools_row(figures.get("pdf_fonttools")),
         *csv_rows(figures.get("csv")),
         *request_rows(figures.get("night")),
         *night_rows(figures.get("night"), figures.get("projection")),
