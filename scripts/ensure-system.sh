@@ -5,7 +5,7 @@
 set -euo pipefail
 
 declare -A probe=(
-  [pango]="ldconfig -p | grep -q libpangoft2-1.0.so.0"
+  [pango]="ldconfig -p | grep -q libpangoft2-1.0.so.0 && ldconfig -p | grep -q libharfbuzz-subset.so.0"
   [redis]="command -v redis-server >/dev/null"
   [chromium]="test -x /usr/bin/chromium"
   [poppler]="command -v pdftoppm >/dev/null"
