@@ -4,6 +4,7 @@ import io
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
+from django.db import connections
 from pypdf import PdfReader
 
 from documents import pdf
@@ -174,6 +175,14 @@ def test_prints_load_only_the_bundled_fonts():
 def test_threads_of_one_process_can_render_at_the_same_time(batch):
     pdf.prefetch_for_print(batch)
     expected = [f.content for f in pdf.render_pdfs(batch)]
+
+    def render_in_thread(_):
+        try:
+            return pdf.render_pdfs(batch)
+        finally:
+            # A thread's own database connection would keep the test database busy.
+            connections.close_all()
+
     with ThreadPoolExecutor(3) as pool:
-        results = list(pool.map(lambda _: pdf.render_pdfs(batch), range(3)))
+        results = list(pool.map(render_in_thread, range(3)))
     assert all([f.content for f in files] == expected for files in results)
