@@ -23,4 +23,5 @@ if [ -z "${GOOGLE_OAUTH_CLIENT_ID:-}" ]; then
 fi
 
 export PATH="$PWD/.venv/bin:$PATH"
-exec honcho --procfile "$procfile" --app-root "$PWD" start
+# honcho gives each process its own PORT from this base; web comes first in the Procfile.
+exec honcho --procfile "$procfile" --app-root "$PWD" start --port "${PORT:-8000}"
