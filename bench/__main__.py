@@ -18,6 +18,8 @@ from typing import Any
 from bench import harness
 from bench.harness import timed_step
 
+SECTIONS = ("pdf", "csv", "night")
+
 
 @dataclass(frozen=True)
 class Options:
@@ -31,6 +33,7 @@ class Options:
     pool: harness.PoolChoice
     json_out: Path
     quick: bool
+    sections: frozenset[str]
 
 
 def parse_args(argv: list[str] | None = None) -> Options:
@@ -54,6 +57,11 @@ def parse_args(argv: list[str] | None = None) -> Options:
         default=None,
         help="documents for the figure without HarfBuzz-Subset; 0 skips it "
         "(default 40; --quick: 0)",
+    )
+    parser.add_argument(
+        "--only",
+        default=",".join(SECTIONS),
+        help="comma-separated sections to run: pdf, csv, night (default: all)",
     )
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--pool", default=None, help="default: the Procfile's, else threads")
@@ -82,6 +90,7 @@ def parse_args(argv: list[str] | None = None) -> Options:
         pool=pool,
         json_out=args.json_out or harness.DEFAULT_RESULTS_DIR / f"{stamp}.json",
         quick=args.quick,
+        sections=frozenset(part for part in args.only.split(",") if part in SECTIONS),
     )
 
 
@@ -128,37 +137,42 @@ def run_sections(
     integrations = timed_step(
         "connect a Google account each", lambda: dataset.connect_all(merchants)
     )
-    csv_merchants = {
-        orders: timed_step(
-            f"seed {orders:,} orders",
-            lambda o=orders, i=index: dataset.seed_csv_merchant(options.merchants + i, o, now).pk,
-        )
-        for index, orders in enumerate(options.csv_orders)
-    }
-
-    docs = dataset.documents_for_pdf(merchants, options.pdf_docs)
     results: dict[str, Any] = {}
-    results["pdf"] = timed_step(
-        f"1. PDF, {len(docs)} documents", lambda: figures.pdf_figures(docs, options.pdf_repeat)
-    )
-    if options.pdf_fonttools_docs:
-        few = docs[: options.pdf_fonttools_docs]
-        results["pdf_fonttools"] = timed_step(
-            f"1. PDF without HarfBuzz-Subset, {len(few)} documents",
-            lambda: figures.pdf_figures(few, options.pdf_repeat, fonttools_subsetting=True),
+    if "pdf" in options.sections:
+        docs = dataset.documents_for_pdf(merchants, options.pdf_docs)
+        results["pdf"] = timed_step(
+            f"1. PDF, {len(docs)} documents",
+            lambda: figures.pdf_figures(docs, options.pdf_repeat),
         )
-    results["csv"] = timed_step(
-        "2. orders CSV", lambda: figures.csv_figures(csv_merchants, options.csv_repeat)
-    )
-    night_figures = timed_step(
-        f"3-4. night of {options.merchants} merchants, {options.workers} workers "
-        f"{options.pool.describe()}",
-        lambda: night.run_night(
-            integrations, fake, fake_url, options.workers, options.pool, children
-        ),
-    )
-    results["night"] = night_figures
-    results["projection"] = night.projection(night_figures)
+        if options.pdf_fonttools_docs:
+            few = docs[: options.pdf_fonttools_docs]
+            results["pdf_fonttools"] = timed_step(
+                f"1. PDF without HarfBuzz-Subset, {len(few)} documents",
+                lambda: figures.pdf_figures(few, options.pdf_repeat, fonttools_subsetting=True),
+            )
+    if "csv" in options.sections:
+        csv_merchants = {
+            orders: timed_step(
+                f"seed {orders:,} orders",
+                lambda o=orders, i=index: (
+                    dataset.seed_csv_merchant(options.merchants + i, o, now).pk
+                ),
+            )
+            for index, orders in enumerate(options.csv_orders)
+        }
+        results["csv"] = timed_step(
+            "2. orders CSV", lambda: figures.csv_figures(csv_merchants, options.csv_repeat)
+        )
+    if "night" in options.sections:
+        night_figures = timed_step(
+            f"3-4. night of {options.merchants} merchants, {options.workers} workers "
+            f"{options.pool.describe()}",
+            lambda: night.run_night(
+                integrations, fake, fake_url, options.workers, options.pool, children
+            ),
+        )
+        results["night"] = night_figures
+        results["projection"] = night.projection(night_figures)
     return {
         "schema": 1,
         "measured_at": now.isoformat(),
@@ -174,6 +188,7 @@ def run_sections(
             "concurrency": options.pool.concurrency,
             "pool_source": options.pool.source,
             "quick": options.quick,
+            "sections": sorted(options.sections),
             "night_sizes": dataset.NightSizes().seed_arguments(),
             "database": "postgresql" if database_is_postgres() else "sqlite",
             "fake_google": {"latency_ms": harness.FAKE_LATENCY_MS, "write_limit": True},

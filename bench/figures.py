@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import logging
 from pathlib import Path
 from typing import Any
 
@@ -23,7 +24,17 @@ def pdf_figures(
     ``fonttools_subsetting``: as on a host without HarfBuzz-Subset, where every write subsets
     the fonts in Python and batching pays off most.
     """
-    measured = render.measure_pdf(docs, repeat=repeat, fonttools_subsetting=fonttools_subsetting)
+    # WeasyPrint warns on every write that it falls back to fontTools: expected here.
+    weasyprint_log = logging.getLogger("weasyprint")
+    saved_level = weasyprint_log.level
+    if fonttools_subsetting:
+        weasyprint_log.setLevel(logging.ERROR)
+    try:
+        measured = render.measure_pdf(
+            docs, repeat=repeat, fonttools_subsetting=fonttools_subsetting
+        )
+    finally:
+        weasyprint_log.setLevel(saved_level)
     naive, fast = measured["naive"], measured["fast"]
     return {
         **measured,

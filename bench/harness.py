@@ -182,6 +182,22 @@ def cpu_seconds_of_processes_named(fragment: str) -> dict[int, float]:
     return found
 
 
+def has_runnable_thread(pid: int) -> bool:
+    """Whether any thread of the process is running or waiting in the run queue (state R).
+
+    A thread waiting for the GIL, a lock, a socket or a sleep is in S: a process with no R
+    thread has nothing for a CPU to do at this moment.
+    """
+    for stat in Path(f"/proc/{pid}/task").glob("*/stat"):
+        try:
+            text = stat.read_text()
+        except OSError:
+            continue
+        if text[text.rindex(")") + 2] == "R":
+            return True
+    return False
+
+
 def tree_cpu_seconds(pid: int) -> float:
     """User + system CPU of a process and all its descendants, reaped ones included.
 

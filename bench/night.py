@@ -27,6 +27,7 @@ from bench.harness import (
     Child,
     PoolChoice,
     cpu_seconds_of_processes_named,
+    has_runnable_thread,
     machine_busy_seconds,
     machine_idle_seconds,
     print_step,
@@ -178,8 +179,32 @@ class Meter:
         }
 
 
+class DemandSampler:
+    """How often each worker process had something for a CPU to do (a thread in state R).
+
+    Independent of other users' load: a worker whose runs all wait for Google's pacing or the
+    network has nothing runnable, and on a dedicated machine that time would be idle CPU.
+    """
+
+    def __init__(self, workers: list[Child]) -> None:
+        self.workers = workers
+        self.samples = 0
+        self.busy = 0
+
+    def sample(self) -> None:
+        for worker in self.workers:
+            self.samples += 1
+            self.busy += has_runnable_thread(worker.pid)
+
+    def share(self) -> float | None:
+        return self.busy / self.samples if self.samples else None
+
+
 def wait_for_runs(
-    run_ids: list[int], database: DatabaseCpu, timeout: float = NIGHT_TIMEOUT_S
+    run_ids: list[int],
+    database: DatabaseCpu,
+    demand: DemandSampler,
+    timeout: float = NIGHT_TIMEOUT_S,
 ) -> bool:
     deadline = time.monotonic() + timeout
     next_report = time.monotonic() + PROGRESS_EVERY_S
@@ -192,6 +217,7 @@ def wait_for_runs(
         now = time.monotonic()
         if now > deadline:
             return False
+        demand.sample()
         if now >= next_sample:
             database.sample()
             next_sample = now + 1.0
@@ -221,10 +247,11 @@ def run_night(
     counters_before = control.state()["counters"]
     time.sleep(1.0)  # let the workers' start-up CPU settle before the baseline
     database = DatabaseCpu()
+    demand = DemandSampler(workers)
     before = meter.read()
     started_at = timezone.now()
     report = dispatch.dispatch(night_moment())
-    all_done = wait_for_runs(report.created, database)
+    all_done = wait_for_runs(report.created, database, demand)
     after = meter.read()
     state = control.state()
     runs = list(BackupRun.objects.filter(pk__in=report.created))
@@ -240,6 +267,8 @@ def run_night(
         pool=pool,
     )
     figures["fake_google_peak_concurrency"] = state.get("peak_concurrency")
+    figures["workers_runnable_share"] = demand.share()
+    figures["workers_runnable_samples"] = demand.samples
     return figures
 
 

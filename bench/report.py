@@ -119,6 +119,10 @@ def memory_row(csv: dict[str, Any]) -> Row:
     )
 
 
+def _percent(value: float | None) -> str:
+    return "?" if value is None else f"{100 * value:.1f} %"
+
+
 def _mib(value: float | None) -> str:
     return "?" if value is None else f"{value:.1f}"
 
@@ -188,6 +192,11 @@ def night_rows(night: dict[str, Any] | None, projection: dict[str, Any] | None) 
             "Night: machine CPU idle / taken by other users",
             f"{100 * night['machine_idle_cpu_s'] / available:.1f} % /"
             f" {100 * night['other_cpu_s'] / available:.1f} %",
+        ),
+        Row(
+            "4",
+            "Night: share of the night a worker had work for a CPU",
+            _percent(night.get("workers_runnable_share")),
         ),
         Row(
             "4",
