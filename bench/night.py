@@ -407,7 +407,7 @@ def projection(night: dict[str, Any], merchants: int = PROJECTION_MERCHANTS) -> 
         "arithmetic": (
             f"ceil({merchants} x {cpu_per_merchant:.2f} CPU-s / "
             f"({PROJECTION_WINDOW_S} s x {utilisation:.2f} utilisation)) = {workers} worker "
-            f"processes (one per core) = {math.ceil(workers / cores)} machines of {cores} cores; "
+            f"processes (one per core) = {math.ceil(workers / cores)} machine(s) of {cores} cores; "
             f"each account's {writes_per_merchant:.0f} writes take >= "
             f"{paced_s_per_merchant:.0f} s at 3/s, so each worker needs >= "
             f"ceil({paced_s_per_merchant:.0f} / {cpu_per_merchant:.2f}) + 1 = "

@@ -119,6 +119,10 @@ def memory_row(csv: dict[str, Any]) -> Row:
     )
 
 
+def _machines(count: int) -> str:
+    return f"{count} machine" if count == 1 else f"{count} machines"
+
+
 def _percent(value: float | None) -> str:
     return "?" if value is None else f"{100 * value:.1f} %"
 
@@ -212,7 +216,7 @@ def night_rows(night: dict[str, Any] | None, projection: dict[str, Any] | None) 
                 "4",
                 f"Projection: {projection['merchants']:,} merchants in 6 h",
                 f"{projection['worker_processes']} worker processes"
-                f" ({projection['machines_like_this']} machines like this),"
+                f" ({_machines(projection['machines_like_this'])} like this),"
                 f" >= {projection['runs_in_flight_per_worker_needed']} runs in flight each",
             )
         )
