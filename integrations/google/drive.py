@@ -186,13 +186,13 @@ class DriveClient:
     ) -> None:
         self.credentials = credentials
         self.before_request = before_request
-        root = drive_discovery_document()["rootUrl"]
+        document = drive_discovery_document()
         oauth_endpoints = (settings.GOOGLE_OAUTH_TOKEN_URI, settings.GOOGLE_OAUTH_REVOKE_URI)
         self._http = without_308_redirects(
-            CountingHttp(root, not_counted=oauth_endpoints, timeout=timeout)
+            CountingHttp(document["rootUrl"], not_counted=oauth_endpoints, timeout=timeout)
         )
         self.service = build_from_document(
-            drive_discovery_document(), http=AuthorizedHttp(credentials, http=self._http)
+            document, http=AuthorizedHttp(credentials, http=self._http)
         )
         self.pacer = pacer
         self.backoff = backoff or default_backoff()
