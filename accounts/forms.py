@@ -6,7 +6,7 @@ from django.contrib.auth.forms import AuthenticationForm
 from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
-from accounts.models import Merchant, User
+from accounts.models import Merchant, User, supported_language
 
 
 class SignupForm(forms.Form):
@@ -57,8 +57,11 @@ class SignupForm(forms.Form):
         return cleaned
 
     @transaction.atomic
-    def save(self) -> User:
-        merchant = Merchant.objects.create(name=self.cleaned_data["merchant_name"])
+    def save(self, *, language: str) -> User:
+        """The merchant and its first user; ``language`` is the one the sign-up page was in."""
+        merchant = Merchant.objects.create(
+            name=self.cleaned_data["merchant_name"], language=supported_language(language)
+        )
         return User.objects.create_user(
             email=self.cleaned_data["email"],
             password=self.cleaned_data["password1"],
@@ -76,5 +79,5 @@ class EmailAuthenticationForm(AuthenticationForm):
 class MerchantSettingsForm(forms.ModelForm):
     class Meta:
         model = Merchant
-        fields = ["name", "external_accounting_enabled"]
+        fields = ["name", "language", "external_accounting_enabled"]
         labels = {"name": _("Company or shop name")}

@@ -5,15 +5,42 @@ from __future__ import annotations
 import hashlib
 import secrets
 
+from django.conf import settings
 from django.contrib.auth.models import AbstractUser, UserManager
 from django.db import models
+from django.utils import translation
 from django.utils.translation import gettext_lazy as _
+
+
+def language_choices() -> list[tuple[str, str]]:
+    # A callable, so that offering another language needs no migration.
+    return list(settings.LANGUAGES)
+
+
+def supported_language(code: str | None) -> str:
+    """``code`` if the site offers it, or the offered variant of it ("pt" → "pt-br");
+    otherwise the default language."""
+    try:
+        return translation.get_supported_language_variant(code or "")
+    except LookupError:
+        return settings.LANGUAGE_CODE
 
 
 class Merchant(models.Model):
     """A merchant account: owns every order, document and integration."""
 
     name = models.CharField(_("name"), max_length=200)
+    language = models.CharField(
+        _("language of documents and e-mails"),
+        max_length=15,
+        choices=language_choices,
+        default=settings.LANGUAGE_CODE,
+        help_text=_(
+            "Prints of invoices and receipts, the PDFs saved to Google Drive from now on and "
+            "the e-mails about backups use this language. Files already in Drive stay as "
+            "they are."
+        ),
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     external_accounting_enabled = models.BooleanField(
         _("external accounting integration enabled"),

@@ -69,7 +69,8 @@ def test_toggle_external_accounting_and_rename(client):
     client.force_login(user)
 
     response = client.post(
-        reverse("accounts:settings"), {"name": "New name", "external_accounting_enabled": "on"}
+        reverse("accounts:settings"),
+        {"name": "New name", "language": "en", "external_accounting_enabled": "on"},
     )
 
     assert response.status_code == 302
@@ -79,7 +80,7 @@ def test_toggle_external_accounting_and_rename(client):
     page = client.get(reverse("accounts:settings")).content.decode()
     assert "invoices cannot be backed up" in page
 
-    client.post(reverse("accounts:settings"), {"name": "New name"})
+    client.post(reverse("accounts:settings"), {"name": "New name", "language": "en"})
     merchant.refresh_from_db()
     assert merchant.external_accounting_enabled is False
     assert Merchant.objects.get(pk=other.pk).name == "Other"
@@ -91,8 +92,14 @@ def test_settings_form_cannot_set_the_token_hash(client):
 
     client.post(
         reverse("accounts:settings"),
-        {"name": "X", "api_token_hash": hash_api_token("dbk_chosen"), "api_token_prefix": "dbk_"},
+        {
+            "name": "X",
+            "language": "en",
+            "api_token_hash": hash_api_token("dbk_chosen"),
+            "api_token_prefix": "dbk_",
+        },
     )
 
     merchant.refresh_from_db()
+    assert merchant.name == "X"
     assert merchant.api_token_hash == ""
