@@ -24,7 +24,7 @@ from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.db.models import Count, Exists, F, OuterRef, Sum
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from documents import pdf
 from documents.csv_export import orders_csv_filename, write_orders_csv
@@ -672,7 +672,11 @@ class RunExecution:
             pending.append((document, fingerprint, len(rows) + (0 if same else 1)))
         if not pending:
             return
-        rendered = self._render([doc for doc, _, _ in pending], kind)
+        # Prints are in the merchant's language. The fingerprint leaves the language out on
+        # purpose: a new language applies to documents issued or changed from then on, and
+        # does not upload a second copy of every document already in Drive.
+        with translation.override(self.integration.merchant.language):
+            rendered = self._render([doc for doc, _, _ in pending], kind)
         for (document, fingerprint, version), file in zip(pending, rendered, strict=True):
             if file is None:
                 self._item_processed()

@@ -154,7 +154,7 @@ def _message(
     if not to:
         logger.warning("Integration %s: no one to e-mail", integration.pk)
         return None
-    with translation.override(settings.LANGUAGE_CODE):
+    with translation.override(integration.merchant.language):
         context = {
             "integration": integration,
             "merchant": integration.merchant,
