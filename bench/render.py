@@ -56,14 +56,17 @@ def without_harfbuzz_subset() -> Iterator[None]:
 def warm_up_renderer(doc: Document) -> None:
     """Parse stylesheets and load fonts once, so the first measurement is not an outlier."""
     pdf.render_pdf_naive(doc)
+    pdf.render_pdf_unbatched(doc)
     pdf.render_pdfs([doc])
 
 
-def measure_pdf_naive(docs: Sequence[Document], repeat: int = 3) -> dict[str, float]:
-    """One ``write_pdf()`` per document."""
+def measure_pdf_one_by_one(
+    docs: Sequence[Document], render: Callable[[Document], pdf.RenderedFile], repeat: int = 3
+) -> dict[str, float]:
+    """One ``write_pdf()`` per document, through ``render``."""
     docs = list(docs)
     pdf.prefetch_for_print(docs)
-    cpu, wall, files = _median_runs(lambda: [pdf.render_pdf_naive(d) for d in docs], repeat)
+    cpu, wall, files = _median_runs(lambda: [render(d) for d in docs], repeat)
     sizes = [len(f.content) for f in files]
     return {
         "documents": len(docs),
@@ -117,7 +120,8 @@ def measure_pdf_peak_memory(docs: Sequence[Document], batch_size: int) -> dict[s
 def measure_pdf(
     docs: Sequence[Document], repeat: int = 3, fonttools_subsetting: bool = False
 ) -> dict[str, Any]:
-    """Naive against fast on the same documents, with the speed-up as a ratio.
+    """The naive baseline, the fast path without batching, and the fast path, on the same
+    documents; speed-ups as ratios of CPU time.
 
     ``fonttools_subsetting`` measures a host without HarfBuzz-Subset, where WeasyPrint
     subsets fonts with fontTools and a write costs much more.
@@ -126,12 +130,15 @@ def measure_pdf(
     mode = without_harfbuzz_subset() if fonttools_subsetting else contextlib.nullcontext()
     with mode:
         warm_up_renderer(docs[0])
-        naive = measure_pdf_naive(docs, repeat)
+        naive = measure_pdf_one_by_one(docs, pdf.render_pdf_naive, repeat)
+        unbatched = measure_pdf_one_by_one(docs, pdf.render_pdf_unbatched, repeat)
         fast = measure_pdf_fast(docs, repeat)
     return {
         "naive": naive,
+        "unbatched": unbatched,
         "fast": fast,
         "speedup_cpu": naive["cpu_ms_per_doc"] / fast["cpu_ms_per_doc"],
+        "batching_speedup_cpu": unbatched["cpu_ms_per_doc"] / fast["cpu_ms_per_doc"],
     }
 
 

@@ -56,6 +56,7 @@ __all__ = [
     "document_fingerprint",
     "render_pdf",
     "render_pdf_naive",
+    "render_pdf_unbatched",
     "render_pdfs",
     "versioned_filename",
 ]
@@ -330,7 +331,33 @@ def print_resources() -> PrintResources:
 
 
 def render_pdf_naive(doc: Document) -> RenderedFile:
-    """One document, one ``write_pdf()``: the baseline the fast path is measured against."""
+    """The baseline the fast path is measured against: one ``HTML(...).write_pdf()``.
+
+    What a first implementation writes: the print's HTML with its stylesheet inline and
+    WeasyPrint's defaults, so every call builds a new font configuration, parses the
+    stylesheet and matches WeasyPrint's whole user-agent stylesheet.
+    """
+    refuse_external_invoice(doc)
+    if is_api_invoice(doc):
+        return stored_api_pdf(doc)  # type: ignore[arg-type]
+    html = inline_print_stylesheet(render_print_html(doc, for_pdf=True))
+    with RENDER_LOCK:
+        content = HTML(
+            string=html, base_url=FONTS_DIR.as_uri() + "/", url_fetcher=BundledFontsOnlyFetcher()
+        ).write_pdf(**PDF_OPTIONS)
+    return RenderedFile(document_filename(doc.number), PDF_MIMETYPE, content)
+
+
+def inline_print_stylesheet(html: str) -> str:
+    style = f"<style>{font_face_css()}\n{render_to_string(PRINT_STYLESHEET_TEMPLATE)}</style>"
+    return html.replace("</head>", style + "</head>", 1)
+
+
+def render_pdf_unbatched(doc: Document) -> RenderedFile:
+    """One ``write_pdf()`` per document with the process's shared fonts and stylesheets.
+
+    The fast path without its batching: the benchmark shows what batching alone adds.
+    """
     refuse_external_invoice(doc)
     if is_api_invoice(doc):
         return stored_api_pdf(doc)  # type: ignore[arg-type]

@@ -1,7 +1,10 @@
 from __future__ import annotations
 
 import io
+import shutil
+import subprocess
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 
 import pytest
 from django.db import connections
@@ -41,6 +44,14 @@ def batch(merchant):
     ]
 
 
+def pages_as_png(content: bytes, workdir: Path, name: str) -> list[bytes]:
+    """Every page of a PDF drawn by poppler, as PNG bytes: what a reader of the file sees."""
+    source = workdir / f"{name}.pdf"
+    source.write_bytes(content)
+    subprocess.run(["pdftoppm", "-png", "-r", "60", source, workdir / name], check=True)
+    return [png.read_bytes() for png in sorted(workdir.glob(f"{name}-*.png"))]
+
+
 def test_fast_and_naive_renders_have_the_same_pages_and_text(batch):
     naive = [pdf.render_pdf_naive(doc) for doc in batch]
     fast = pdf.render_pdfs(batch)
@@ -52,6 +63,22 @@ def test_fast_and_naive_renders_have_the_same_pages_and_text(batch):
     page_counts = [len(PdfReader(io.BytesIO(f.content)).pages) for f in fast]
     assert page_counts[2] > 1
     assert page_counts[0] == page_counts[1] == 1
+
+
+@pytest.mark.skipif(shutil.which("pdftoppm") is None, reason="needs poppler-utils (pdftoppm)")
+def test_fast_unbatched_and_naive_renders_look_the_same(batch, tmp_path):
+    naive = [pdf.render_pdf_naive(doc) for doc in batch]
+    unbatched = [pdf.render_pdf_unbatched(doc) for doc in batch]
+    fast = pdf.render_pdfs(batch)
+
+    for index, files in enumerate(zip(naive, unbatched, fast, strict=True)):
+        naive_pages, unbatched_pages, fast_pages = (
+            pages_as_png(f.content, tmp_path, f"{index}-{kind}")
+            for f, kind in zip(files, ("naive", "unbatched", "fast"), strict=True)
+        )
+        assert naive_pages
+        assert fast_pages == naive_pages
+        assert unbatched_pages == naive_pages
 
 
 def test_each_pdf_is_complete_on_its_own(batch):
@@ -90,6 +117,7 @@ def test_batches_smaller_than_the_input_give_the_same_pdfs(batch, monkeypatch):
 def test_same_input_gives_the_same_bytes(invoice):
     assert pdf.render_pdfs([invoice])[0].content == pdf.render_pdfs([invoice])[0].content
     assert pdf.render_pdf_naive(invoice).content == pdf.render_pdf_naive(invoice).content
+    assert pdf.render_pdf_unbatched(invoice).content == pdf.render_pdf_unbatched(invoice).content
 
 
 def test_invoice_print_shows_what_an_eu_vat_invoice_needs(invoice):
