@@ -11,7 +11,7 @@ import argparse
 import datetime as dt
 import sys
 import time
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
@@ -164,15 +164,30 @@ def run_sections(
             "2. orders CSV", lambda: figures.csv_figures(csv_merchants, options.csv_repeat)
         )
     if "night" in options.sections:
+        workers = night.start_night_workers(fake_url, options.workers, options.pool, children)
         night_figures = timed_step(
             f"3-4. night of {options.merchants} merchants, {options.workers} workers "
             f"{options.pool.describe()}",
-            lambda: night.run_night(
-                integrations, fake, fake_url, options.workers, options.pool, children
-            ),
+            lambda: night.run_night(integrations, fake, fake_url, workers, options.pool),
         )
         results["night"] = night_figures
         results["projection"] = night.projection(night_figures)
+        next_day = dataset.NextDaySizes()
+        timed_step(
+            "issue the next day's documents",
+            lambda: dataset.issue_next_day_documents(merchants, next_day),
+        )
+        results["next_night"] = timed_step(
+            "3. the next night",
+            lambda: night.run_night(
+                integrations,
+                fake,
+                fake_url,
+                workers,
+                options.pool,
+                moment=night.night_moment() + dt.timedelta(days=1),
+            ),
+        )
     return {
         "schema": 1,
         "measured_at": now.isoformat(),
@@ -190,6 +205,7 @@ def run_sections(
             "quick": options.quick,
             "sections": sorted(options.sections),
             "night_sizes": dataset.NightSizes().seed_arguments(),
+            "next_day_sizes": asdict(dataset.NextDaySizes()),
             "database": "postgresql" if database_is_postgres() else "sqlite",
             "fake_google": {"latency_ms": harness.FAKE_LATENCY_MS, "write_limit": True},
         },

@@ -8,6 +8,7 @@ the tests do it (consent page, code exchange, ``about.get``).
 from __future__ import annotations
 
 import datetime as dt
+import uuid
 from dataclasses import dataclass
 
 from django.core.management import call_command
@@ -138,3 +139,61 @@ def _spread(items: list, count: int) -> list:
         return items
     step = len(items) / count
     return [items[int(i * step)] for i in range(count)]
+
+
+# --- The next night ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class NextDaySizes:
+    """What a merchant of NightSizes issues in one day: the month's documents over 20 days."""
+
+    invoices: int = 2
+    receipts: int = 1
+
+
+def issue_next_day_documents(merchants: list[Merchant], sizes: NextDaySizes) -> int:
+    """Each merchant issues ``sizes`` new documents today, after the first night's backup.
+
+    The new documents copy the merchant's latest platform-issued ones (same layout, items
+    and sizes) under new numbers; returns how many were created.
+    """
+    today = timezone.localdate()
+    created = 0
+    for merchant in merchants:
+        latest_invoices = Invoice.objects.filter(
+            merchant=merchant, source=Invoice.Source.PLATFORM
+        ).order_by("-id")[: sizes.invoices]
+        latest_receipts = Receipt.objects.filter(merchant=merchant).order_by("-id")[
+            : sizes.receipts
+        ]
+        for document in [*latest_invoices, *latest_receipts]:
+            _reissue(document, today)
+            created += 1
+    return created
+
+
+def _reissue(document: Invoice | Receipt, day: dt.date) -> None:
+    items = list(document.items.all())
+    prefix = document.number.split(" ")[0]
+    model = type(document)
+    sequence = model.objects.filter(merchant_id=document.merchant_id).count() + 1
+    while model.objects.filter(
+        merchant_id=document.merchant_id, number=_document_number(prefix, sequence, day)
+    ).exists():
+        sequence += 1
+    document.pk = None
+    document._state.adding = True
+    document.uuid = uuid.uuid4()
+    document.number = _document_number(prefix, sequence, day)
+    document.issue_date = day
+    document.save()
+    for item in items:
+        item.pk = None
+        item._state.adding = True
+        setattr(item, item._meta.get_field(model._meta.model_name).attname, document.pk)
+        item.save()
+
+
+def _document_number(prefix: str, sequence: int, day: dt.date) -> str:
+    return f"{prefix} {sequence}/{day:%m/%Y}"

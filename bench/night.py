@@ -227,30 +227,37 @@ def wait_for_runs(
         time.sleep(0.2)
 
 
+def start_night_workers(
+    fake_url: str, workers_count: int, pool: PoolChoice, children: list[Child]
+) -> list[Child]:
+    """The worker processes of the nights, added to ``children`` for the caller to stop."""
+    FakeGoogleControl(fake_url).configure(latency_ms=FAKE_LATENCY_MS, write_limit=True)
+    workers = start_workers(workers_count, pool)
+    children.extend(workers)
+    time.sleep(1.0)  # let the workers' start-up CPU settle before the first baseline
+    return workers
+
+
 def run_night(
     integrations: list[GoogleDriveIntegration],
     fake: Child,
     fake_url: str,
-    workers_count: int,
+    workers: list[Child],
     pool: PoolChoice,
-    children: list[Child],
+    moment: dt.datetime | None = None,
 ) -> dict[str, Any]:
-    """Queue one run per integration, let the workers do them, measure.
-
-    The workers are added to ``children`` as soon as they start, for the caller to stop.
-    """
+    """Queue one run per integration for the night of ``moment``, let the workers do them,
+    measure."""
     control = FakeGoogleControl(fake_url)
-    control.configure(latency_ms=FAKE_LATENCY_MS, write_limit=True)
-    workers = start_workers(workers_count, pool)
-    children.extend(workers)
     meter = Meter(workers, fake)
-    counters_before = control.state()["counters"]
-    time.sleep(1.0)  # let the workers' start-up CPU settle before the baseline
+    emails = {i.google_email for i in integrations}
+    state_before = control.state()
+    writes_before = writes_per_account(state_before, emails)
     database = DatabaseCpu()
     demand = DemandSampler(workers)
     before = meter.read()
     started_at = timezone.now()
-    report = dispatch.dispatch(night_moment())
+    report = dispatch.dispatch(moment or night_moment())
     all_done = wait_for_runs(report.created, database, demand)
     after = meter.read()
     state = control.state()
@@ -261,9 +268,12 @@ def run_night(
         all_done=all_done,
         started_at=started_at,
         usage={**{k: after[k] - before[k] for k in after}, "database_cpu_s": database.seconds()},
-        counters=counter_delta(counters_before, state["counters"]),
-        account_writes=writes_per_account(state, {i.google_email for i in integrations}),
-        workers_count=workers_count,
+        counters=counter_delta(state_before["counters"], state["counters"]),
+        account_writes={
+            email: count - writes_before.get(email, 0)
+            for email, count in writes_per_account(state, emails).items()
+        },
+        workers_count=len(workers),
         pool=pool,
     )
     figures["fake_google_peak_concurrency"] = state.get("peak_concurrency")

@@ -56,14 +56,19 @@ def test_bench_prints_the_table_and_writes_the_same_figures_as_json(tmp_path):
     done, payload = run_bench(tmp_path)
 
     figures = payload["figures"]
-    assert set(figures) == {"pdf", "csv", "night", "projection"}
-    assert figures["pdf"]["naive"]["documents"] == figures["pdf"]["fast"]["documents"] == 3
+    assert set(figures) == {"pdf", "csv", "night", "projection", "next_night"}
+    assert {figures["pdf"][r]["documents"] for r in ("naive", "unbatched", "fast")} == {3}
     assert set(figures["csv"]) == {"200", "2000"}
     assert figures["csv"]["2000"]["rows"] == 2000
     night = figures["night"]
     assert night["all_finished"] and night["runs_by_status"] == {"succeeded": 2}
     assert night["files_uploaded"] > 0 and night["requests"]["writes"] > 0
     assert night["lower_bound"]["bound_s"] > 0
+    next_night = figures["next_night"]
+    assert next_night["runs_by_status"] == {"succeeded": 2}
+    # Two invoices, a receipt and the orders CSV per merchant, all new since the first night.
+    assert next_night["files_uploaded"] == 2 * 4
+    assert next_night["requests"]["files_uploaded"] == 2 * 4
     assert payload["machine"]["cores"] and payload["machine"]["commit"]
     for row in payload["table"]:
         assert row["figure"] in done.stdout and row["measured"] in done.stdout
