@@ -2,13 +2,19 @@
 
 Only the logged-in merchant's documents: another merchant's id is a 404, like a missing one.
 Externally issued invoices are not kept by the platform (S11), so they have no print either.
+Prints are in the merchant's language, whatever language the panel is in: what the merchant
+sees here is what the backup puts into Drive.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from functools import wraps
+
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
+from django.utils import translation
 from django.utils.cache import patch_cache_control
 from django.utils.http import content_disposition_header
 
@@ -16,6 +22,18 @@ from accounts.tenancy import get_for_merchant, merchant_required
 from documents.models import Invoice, Receipt
 from documents.pdf import RenderedFile, is_api_invoice, render_pdf
 from documents.printing import render_print_html
+
+
+def in_merchant_language(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        language = request.merchant.language  # type: ignore[attr-defined]
+        with translation.override(language):
+            response = view(request, *args, **kwargs)
+        response.headers.setdefault("Content-Language", language)
+        return response
+
+    return wrapper
 
 
 def printable_invoice(request: HttpRequest, pk: int) -> Invoice:
@@ -44,6 +62,7 @@ def pdf_response(rendered: RenderedFile) -> HttpResponse:
 
 
 @merchant_required
+@in_merchant_language
 def invoice_print(request: HttpRequest, pk: int) -> HttpResponse:
     invoice = printable_invoice(request, pk)
     pdf_url = reverse("documents:invoice_pdf", args=[invoice.pk])
@@ -54,11 +73,13 @@ def invoice_print(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @merchant_required
+@in_merchant_language
 def invoice_pdf(request: HttpRequest, pk: int) -> HttpResponse:
     return pdf_response(render_pdf(printable_invoice(request, pk)))
 
 
 @merchant_required
+@in_merchant_language
 def receipt_print(request: HttpRequest, pk: int) -> HttpResponse:
     receipt = printable_receipt(request, pk)
     pdf_url = reverse("documents:receipt_pdf", args=[receipt.pk])
@@ -66,5 +87,6 @@ def receipt_print(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @merchant_required
+@in_merchant_language
 def receipt_pdf(request: HttpRequest, pk: int) -> HttpResponse:
     return pdf_response(render_pdf(printable_receipt(request, pk)))

@@ -103,3 +103,34 @@ def test_settings_form_cannot_set_the_token_hash(client):
     merchant.refresh_from_db()
     assert merchant.name == "X"
     assert merchant.api_token_hash == ""
+
+
+def test_merchant_chooses_the_language_of_documents_and_emails(client):
+    merchant, user = make_merchant()
+    client.force_login(user)
+    page = client.get(reverse("accounts:settings")).content.decode()
+    assert '<option value="pt-br">Português (Brasil)</option>' in page
+
+    response = client.post(
+        reverse("accounts:settings"), {"name": merchant.name, "language": "pt-br"}
+    )
+
+    assert response.status_code == 302
+    merchant.refresh_from_db()
+    assert merchant.language == "pt-br"
+    # The panel itself keeps the language the user browses in.
+    page = client.get(reverse("accounts:settings")).content.decode()
+    assert '<html lang="en">' in page
+    assert '<option value="pt-br" selected>Português (Brasil)</option>' in page
+
+
+def test_a_language_the_site_does_not_offer_is_refused(client):
+    merchant, user = make_merchant()
+    client.force_login(user)
+
+    response = client.post(reverse("accounts:settings"), {"name": merchant.name, "language": "de"})
+
+    assert response.status_code == 200
+    assert "Select a valid choice" in response.content.decode()
+    merchant.refresh_from_db()
+    assert merchant.language == "en"

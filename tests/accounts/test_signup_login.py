@@ -123,3 +123,23 @@ def test_signed_in_user_is_sent_from_signup_to_the_panel(client):
 
     assert response.status_code == 302
     assert not Merchant.objects.filter(name="Sklep Łódź").exists()
+
+
+def test_signup_keeps_the_language_the_page_was_in(client, settings):
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "pt-br"
+
+    client.post(reverse("accounts:signup"), signup_data())
+
+    assert Merchant.objects.get().language == "pt-br"
+
+
+def test_signup_from_a_browser_that_asks_for_portuguese_of_portugal(client):
+    client.post(reverse("accounts:signup"), signup_data(), HTTP_ACCEPT_LANGUAGE="pt-PT,pt;q=0.9")
+
+    assert Merchant.objects.get().language == "pt-br"
+
+
+def test_signup_in_a_language_the_site_does_not_offer_keeps_the_default(client):
+    client.post(reverse("accounts:signup"), signup_data(), HTTP_ACCEPT_LANGUAGE="de-DE,de;q=0.9")
+
+    assert Merchant.objects.get().language == "en"

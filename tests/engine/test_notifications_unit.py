@@ -7,7 +7,7 @@ import datetime as dt
 import pytest
 from django.core import mail
 from django.core.mail import EmailMultiAlternatives
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from accounts.models import User
 from integrations import notifications, run_errors
@@ -130,3 +130,41 @@ def test_a_merchant_without_users_gets_no_mail_and_no_mark():
     assert mail.outbox == []
     integration.refresh_from_db()
     assert integration.access_lost_notified_at is None
+
+
+def test_mails_are_in_the_merchants_language():
+    integration = make_integration("Loja Azul", consecutive_failures=2)
+    integration.merchant.language = "pt-br"
+    integration.merchant.save(update_fields=["language"])
+    make_run(
+        integration,
+        status=BackupRun.Status.FAILED,
+        finished_at=timezone.now(),
+        errors=[run_errors.error_entry("render_failed", kind="invoice", number="FV 3/11/2026")],
+    )
+    lose_access(integration)
+
+    notifications.notify_access_lost(integration.pk)
+    notifications.notify_failure_streak(integration.pk)
+
+    lost, streak = mail.outbox
+    assert lost.subject == "Backup no Google Drive interrompido: reconecte sua conta Google"
+    assert "Olá, Loja Azul," in lost.body
+    assert "Reconectar conta Google" in lost.body
+    html, _mimetype = lost.alternatives[0]
+    assert '<html lang="pt-br">' in html
+    assert streak.subject == "O backup no Google Drive falhou duas vezes seguidas"
+    # The stored error is in English; the mail describes it in the merchant's language.
+    assert "FV 3/11/2026: Não foi possível gerar o PDF deste documento" in streak.body
+
+
+def test_an_english_merchant_gets_english_mail_whatever_language_is_active():
+    integration = make_integration()
+    lose_access(integration)
+
+    with translation.override("pt-br"):
+        notifications.notify_access_lost(integration.pk)
+
+    [message] = mail.outbox
+    assert message.subject.startswith("Google Drive backup stopped")
+    assert '<html lang="en">' in message.alternatives[0][0]

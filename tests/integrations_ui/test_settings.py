@@ -114,3 +114,24 @@ def test_invoices_box_is_available_once_invoices_come_through_the_api(client, ex
     invoices = form_fields(client.get(PAGE_URL).content)["backup_invoices"]
     assert "disabled" not in invoices
     assert "checked" in invoices
+
+
+def test_connected_page_names_the_language_of_the_documents_and_links_to_change_it(
+    client, merchant
+):
+    merchant.language = "pt-br"
+    merchant.save(update_fields=["language"])
+    GoogleDriveIntegration.objects.create(
+        merchant=merchant,
+        status=GoogleDriveIntegration.Status.CONNECTED,
+        google_email="merchant@example.com",
+        connected_at=dt.datetime(2026, 11, 2, 9, 30, tzinfo=dt.UTC),
+        refresh_token="1//refresh-token",
+    )
+
+    page = client.get(PAGE_URL).content.decode()
+
+    assert (
+        '<dd id="documents-language">Português (Brasil) · '
+        '<a href="/accounts/settings/">Change</a></dd>'
+    ) in page

@@ -3,6 +3,8 @@ from __future__ import annotations
 import hashlib
 from decimal import Decimal
 
+from django.utils import translation
+
 from documents.models import Invoice, Receipt
 from documents.pdf import document_fingerprint
 from tests.rendering import factories
@@ -89,3 +91,12 @@ def test_receipt_fingerprint_ignores_ids_and_timestamps(merchant, other_merchant
     # Same content in different rows: ids, uuids and timestamps are not part of the print.
     assert first.uuid != second.uuid
     assert document_fingerprint(reload(first)) == document_fingerprint(reload(second))
+
+
+def test_language_is_not_part_of_the_fingerprint(invoice, merchant):
+    """A merchant who changes language must not get a second copy of every document."""
+    before = document_fingerprint(reload(invoice))
+    merchant.language = "pt-br"
+    merchant.save(update_fields=["language"])
+    with translation.override("pt-br"):
+        assert document_fingerprint(reload(invoice)) == before

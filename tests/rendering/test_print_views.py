@@ -92,3 +92,29 @@ def test_api_invoice_print_is_its_stored_pdf(merchant_client, merchant):
     assert page["Location"] == reverse("documents:invoice_pdf", args=[api_invoice.pk])
     download = merchant_client.get(page["Location"])
     assert download.content == stored
+
+
+def test_prints_are_in_the_merchants_language_not_the_panels(merchant_client, merchant, invoice):
+    merchant.language = "pt-br"
+    merchant.save(update_fields=["language"])
+
+    page = merchant_client.get(reverse("documents:invoice_print", args=[invoice.pk]))
+    download = merchant_client.get(reverse("documents:invoice_pdf", args=[invoice.pk]))
+
+    assert page["Content-Language"] == "pt-br"
+    assert '<html lang="pt-br">' in page.content.decode()
+    assert "Fatura com IVA" in page.content.decode()
+    assert "Fatura com IVA" in PdfReader(io.BytesIO(download.content)).pages[0].extract_text()
+    # The rest of the panel stays in the language the user browses in.
+    assert '<html lang="en">' in merchant_client.get(reverse("documents:invoices")).content.decode()
+
+
+def test_an_english_merchants_print_stays_english_in_a_portuguese_panel(
+    merchant_client, receipt, settings
+):
+    merchant_client.cookies[settings.LANGUAGE_COOKIE_NAME] = "pt-br"
+
+    page = merchant_client.get(reverse("documents:receipt_print", args=[receipt.pk]))
+
+    assert "Non-fiscal receipt" in page.content.decode()
+    assert page["Content-Language"] == "en"
