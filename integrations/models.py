@@ -66,7 +66,7 @@ class GoogleDriveIntegration(models.Model):
 class BackupRun(models.Model):
     class Trigger(models.TextChoices):
         SCHEDULED = "scheduled", _("Nightly")
-        MANUAL = "manual", _("Back up now")
+        MANUAL = "manual", _("Manual")
 
     class Status(models.TextChoices):
         QUEUED = "queued", _("Queued")

@@ -263,3 +263,23 @@ def test_the_page_shows_only_the_merchants_own_runs(client, integration):
 
     assert f'id="run-{mine.pk}"' in html
     assert f'id="run-{theirs.pk}"' not in html
+
+
+def started_by_cell(html: str, run: BackupRun) -> str:
+    row = html.split(f'<tr id="run-{run.pk}">', 1)[1].split("</tr>", 1)[0]
+    return row.split("<td", 2)[2].split("</td>", 1)[0]
+
+
+def test_history_says_who_started_each_run(client, integration, settings):
+    done = {"status": BackupRun.Status.SUCCEEDED, "finished_at": timezone.now()}
+    nightly = make_run(integration, trigger=BackupRun.Trigger.SCHEDULED, **done)
+    manual = make_run(integration, trigger=BackupRun.Trigger.MANUAL, **done)
+
+    html = client.get(PAGE_URL).content.decode()
+    assert started_by_cell(html, nightly) == ' data-label="Started by">Nightly'
+    assert started_by_cell(html, manual) == ' data-label="Started by">Manual'
+
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "pt-br"
+    html = client.get(PAGE_URL).content.decode()
+    assert started_by_cell(html, nightly) == ' data-label="Iniciado por">Noturno'
+    assert started_by_cell(html, manual) == ' data-label="Iniciado por">Manual'
