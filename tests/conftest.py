@@ -1,8 +1,11 @@
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
+from django.db import connections
 
 pytest_plugins = ["fake_google.pytest_plugin"]
 
@@ -50,18 +53,30 @@ CHROMIUM_ARGS = [
 ]
 
 
-@pytest.fixture
-def browser(monkeypatch):
+@contextmanager
+def debian_chromium() -> Iterator:
     """Debian's Chromium driven by Playwright (never a browser downloaded by Playwright)."""
-    if not CHROMIUM.exists():
-        pytest.skip(f"Debian chromium is not installed at {CHROMIUM} (apt-get install chromium)")
     sync_api = pytest.importorskip("playwright.sync_api")
-    # Playwright's sync API runs an event loop in this thread; Django's ORM calls from the test
-    # itself are still synchronous.
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
     with sync_api.sync_playwright() as playwright:
         chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
         try:
             yield chromium
         finally:
             chromium.close()
+            # While Playwright's event loop runs in this thread, Django keeps the thread's
+            # database connections in a slot of their own (asgiref's Local follows the running
+            # loop's context), apart from the ones it uses without a loop. Once the loop stops,
+            # nothing reaches them to close them: on PostgreSQL such a session stays open and
+            # the test database cannot be dropped at the end of the run.
+            connections.close_all()
+
+
+@pytest.fixture
+def browser(monkeypatch):
+    if not CHROMIUM.exists():
+        pytest.skip(f"Debian chromium is not installed at {CHROMIUM} (apt-get install chromium)")
+    # Playwright's sync API runs an event loop in this thread; Django's ORM calls from the test
+    # itself are still synchronous.
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    with debian_chromium() as chromium:
+        yield chromium
