@@ -21,11 +21,17 @@ class UserInline(admin.TabularInline):
 
 @admin.register(Merchant)
 class MerchantAdmin(admin.ModelAdmin):
-    list_display = ("name", "external_accounting_enabled", "api_token_set", "created_at")
-    list_filter = ("external_accounting_enabled", "created_at")
+    list_display = (
+        "name",
+        "language",
+        "external_accounting_enabled",
+        "api_token_set",
+        "created_at",
+    )
+    list_filter = ("language", "external_accounting_enabled", "created_at")
     search_fields = ("name", "users__email")
     # Only the token's prefix is shown; its hash is never editable here.
-    fields = ("name", "external_accounting_enabled", "api_token_prefix", "created_at")
+    fields = ("name", "language", "external_accounting_enabled", "api_token_prefix", "created_at")
     readonly_fields = ("api_token_prefix", "created_at")
     inlines = [UserInline]
 

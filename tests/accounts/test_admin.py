@@ -62,6 +62,7 @@ def test_merchant_admin_never_offers_the_token_hash(admin_client, data):
         url,
         {
             "name": "Renamed",
+            "language": "en",
             "api_token_hash": "f" * 64,
             "users-TOTAL_FORMS": "1",
             "users-INITIAL_FORMS": "1",
@@ -73,3 +74,27 @@ def test_merchant_admin_never_offers_the_token_hash(admin_client, data):
     refreshed = Merchant.objects.get(pk=merchant.pk)
     assert refreshed.name == "Renamed"
     assert refreshed.api_token_hash == merchant.api_token_hash
+
+
+def test_support_sees_and_can_change_a_merchants_language(admin_client, data):
+    merchant = data["accounts_merchant"]
+    url = reverse("admin:accounts_merchant_change", args=[merchant.pk])
+
+    response = admin_client.post(
+        url,
+        {
+            "name": merchant.name,
+            "language": "pt-br",
+            "users-TOTAL_FORMS": "1",
+            "users-INITIAL_FORMS": "1",
+            "users-0-id": str(data["accounts_user"].pk),
+            "users-0-merchant": str(merchant.pk),
+            "users-0-is_active": "on",
+        },
+    )
+
+    assert response.status_code == 302
+    merchant.refresh_from_db()
+    assert merchant.language == "pt-br"
+    listing = admin_client.get(reverse("admin:accounts_merchant_changelist")).content.decode()
+    assert "Português (Brasil)" in listing
