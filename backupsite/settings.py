@@ -12,6 +12,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import environ
+from kombu import Queue
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -161,6 +162,14 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # own HTTP calls, and the dispatcher rescues a run whose heartbeat stopped.
 CELERY_WORKER_POOL = env("CELERY_WORKER_POOL", default="threads")
 CELERY_WORKER_CONCURRENCY = env.int("CELERY_WORKER_CONCURRENCY", default=8)
+# The dispatcher has a queue of its own. Behind a night's backlog of runs it would wait, and
+# expire unrun (beat sends it with expires=interval): accounts of later time zones would not be
+# queued and runs of dead workers not taken over until the backlog drained. Every worker
+# consumes both queues, and Redis hands them out in turn.
+CELERY_TASK_DEFAULT_QUEUE = "celery"
+DISPATCH_QUEUE = "dispatch"
+CELERY_TASK_QUEUES = (Queue(CELERY_TASK_DEFAULT_QUEUE), Queue(DISPATCH_QUEUE))
+CELERY_TASK_ROUTES = {"integrations.tasks.dispatch_due_backups": {"queue": DISPATCH_QUEUE}}
 
 # --- Google -------------------------------------------------------------------------------
 GOOGLE_OAUTH_CLIENT_ID = env("GOOGLE_OAUTH_CLIENT_ID", default="")
@@ -226,6 +235,12 @@ BACKUP_DRIVE_WRITE_BURST = env.int("BACKUP_DRIVE_WRITE_BURST", default=5)
 BACKUP_BACKOFF_BASE_SECONDS = env.float("BACKUP_BACKOFF_BASE_SECONDS", default=1.0)
 BACKUP_BACKOFF_CAP_SECONDS = env.float("BACKUP_BACKOFF_CAP_SECONDS", default=32.0)
 BACKUP_DRIVE_MAX_ATTEMPTS = env.int("BACKUP_DRIVE_MAX_ATTEMPTS", default=6)
+# Drive file ids are reserved ahead (files.generateIds) and kept per integration and Google
+# account, so a regular night spends no request on them: a run that finds its pool dry asks
+# for at least this many (at most 1000, Google's limit per call). Google documents no expiry
+# for generated ids; a pool older than the second setting is thrown away all the same.
+BACKUP_ID_POOL_SIZE = env.int("BACKUP_ID_POOL_SIZE", default=100)
+BACKUP_ID_POOL_MAX_AGE_DAYS = env.int("BACKUP_ID_POOL_MAX_AGE_DAYS", default=30)
 SITE_URL = env("SITE_URL", default="http://127.0.0.1:8000")
 API_MAX_PDF_BYTES = env.int("API_MAX_PDF_BYTES", default=10 * 1024 * 1024)
 DATA_UPLOAD_MAX_MEMORY_SIZE = API_MAX_PDF_BYTES * 2

@@ -1,0 +1,73 @@
+"""The dispatcher's own queue: it is not stuck behind a night's backlog of runs."""
+
+from __future__ import annotations
+
+import uuid
+
+import pytest
+from celery import current_app
+from django.conf import settings
+from kombu import Connection, Consumer, Exchange, Producer, Queue
+
+from integrations import tasks
+
+BROKER_URL = "redis://127.0.0.1:6379/13"
+
+
+def routed_queue(task_name: str) -> str:
+    return current_app.amqp.router.route({}, task_name)["queue"].name
+
+
+def test_the_dispatcher_goes_to_its_own_queue_and_runs_to_the_default_one():
+    assert routed_queue(tasks.dispatch_due_backups.name) == settings.DISPATCH_QUEUE
+    assert routed_queue(tasks.run_backup.name) == settings.CELERY_TASK_DEFAULT_QUEUE
+    assert routed_queue(tasks.send_backup_email.name) == settings.CELERY_TASK_DEFAULT_QUEUE
+
+
+def test_every_worker_consumes_both_queues():
+    # Workers started without -Q consume every queue of task_queues (Procfile, bench, tests).
+    consumed = {queue.name for queue in current_app.conf.task_queues}
+    assert consumed == {settings.CELERY_TASK_DEFAULT_QUEUE, settings.DISPATCH_QUEUE}
+
+
+@pytest.fixture
+def broker():
+    with Connection(BROKER_URL) as connection:
+        try:
+            connection.ensure_connection(max_retries=1)
+        except Exception as error:  # pragma: no cover - depends on the machine
+            pytest.skip(f"Redis not reachable at {BROKER_URL}: {error}")
+        yield connection
+
+
+def test_a_dispatch_behind_a_backlog_of_runs_is_handed_out_next(broker):
+    """Redis hands out a worker's queues in turn, so the dispatcher does not wait its turn
+    behind every queued run (and expire unrun)."""
+    suffix = uuid.uuid4().hex[:8]
+    exchange = Exchange(f"test-exchange-{suffix}", type="direct")
+    runs = Queue(f"test-runs-{suffix}", exchange, routing_key="runs")
+    dispatch = Queue(f"test-dispatch-{suffix}", exchange, routing_key="dispatch")
+    producer = Producer(broker.channel(), exchange)
+    for queue in (runs, dispatch):
+        queue(producer.channel).declare()
+    for n in range(50):
+        producer.publish({"run": n}, routing_key="runs", declare=[runs])
+    producer.publish({"dispatch": True}, routing_key="dispatch", declare=[dispatch])
+
+    received: list[dict] = []
+
+    def take(body, message):
+        received.append(body)
+        message.ack()
+
+    channel = broker.channel()
+    try:
+        with Consumer(channel, [runs, dispatch], callbacks=[take], prefetch_count=1):
+            while len(received) < 3:
+                broker.drain_events(timeout=5)
+    finally:
+        for queue in (runs, dispatch):
+            queue(channel).delete()
+        channel.close()
+
+    assert {"dispatch": True} in received[:2]
