@@ -398,10 +398,10 @@ def create_file(
         file.id = claim_file_id(core, caller, metadata.get("id"))
         file.seq = store.next_seq()
         file.parents = parents
-        if metadata.get("trashed"):
-            file.trashed = file.explicitly_trashed = True
-            file.trashed_time = now
+        file.explicitly_trashed = bool(metadata.get("trashed"))
         store.insert_file(file)
+        # Created inside a trashed folder, it is in the trash too.
+        _update_trashed(core, file, now)
     return file
 
 
@@ -554,18 +554,25 @@ def _move(core: Core, request: Request, caller: Caller, file: DriveFile) -> None
             "Increasing the number of parents is not allowed. A file can only have one parent.",
         )
     core.store.set_parents(file, parents)
+    _update_trashed(core, file, core.clock.time())
 
 
 def _set_trashed(core: Core, file: DriveFile, trashed: bool, now: float) -> None:
     """Trashing a folder trashes what is inside it too (not explicitly); restoring undoes that."""
-    file.trashed = trashed
     file.explicitly_trashed = trashed
-    file.trashed_time = now if trashed else None
-    for child in core.store.descendants(file.id) if file.is_folder else []:
-        if trashed and not child.trashed:
-            child.trashed, child.trashed_time = True, now
-        elif not trashed and not child.explicitly_trashed:
-            child.trashed, child.trashed_time = False, None
+    _update_trashed(core, file, now)
+
+
+def _update_trashed(core: Core, file: DriveFile, now: float) -> None:
+    """`trashed` of `file` and everything below it: trashed "either explicitly or from a
+    trashed parent folder" (Drive's File.trashed), so any trashed ancestor counts."""
+    store = core.store
+    for item in [file, *store.descendants(file.id)]:
+        parent = store.files.get(item.parents[0]) if item.parents else None
+        trashed = item.explicitly_trashed or bool(parent and parent.trashed)
+        if trashed != item.trashed:
+            item.trashed = trashed
+            item.trashed_time = now if trashed else None
 
 
 # --- files.delete -----------------------------------------------------------------------

@@ -109,6 +109,18 @@ def test_create_with_an_id_not_from_generate_ids_is_refused(drive):
 
     assert excinfo.value.status_code == 400
     assert error_reason(excinfo.value) == "fileIdNotUsable"
+    assert _error(excinfo)["message"] == "The provided file ID is not usable."
+
+
+def test_ids_generated_for_another_account_are_refused(fake_google, drive, drive_discovery):
+    other = drive_service(fake_google, drive_discovery, connect(fake_google, OTHER))
+    (theirs,) = other.files().generateIds(count=1).execute()["ids"]
+
+    with pytest.raises(HttpError) as excinfo:
+        upload(drive, "a.csv", b"x", id=theirs)
+
+    assert excinfo.value.status_code == 400
+    assert error_reason(excinfo.value) == "fileIdNotUsable"
 
 
 def test_create_in_a_missing_parent_is_404(drive):
@@ -231,6 +243,70 @@ def test_trashing_a_folder_trashes_its_contents(drive):
     got = drive.files().get(fileId=inner, fields="trashed,explicitlyTrashed").execute()
     assert got == {"trashed": True, "explicitlyTrashed": False}
     assert drive.files().list(q="trashed = false").execute()["files"] == []
+
+
+def test_what_is_created_inside_a_trashed_folder_is_in_the_trash(drive):
+    # Drive's File.trashed: "trashed, either explicitly or from a trashed parent folder".
+    root = make_folder(drive, "BaseLinker Backup")
+    month = make_folder(drive, "11", parent=make_folder(drive, "2026", parent=root))
+    drive.files().update(fileId=root, body={"trashed": True}).execute()
+
+    folder = (
+        drive.files()
+        .create(
+            body={"name": "Invoices", "mimeType": FOLDER, "parents": [month]},
+            fields="id,trashed,explicitlyTrashed",
+        )
+        .execute()
+    )
+    file = upload(drive, "FV 1.pdf", b"%PDF", parent=folder["id"], fields="id,trashed")
+
+    assert (folder["trashed"], folder["explicitlyTrashed"]) == (True, False)
+    assert file["trashed"] is True
+    assert drive.files().get(fileId=file["id"], fields="trashed").execute() == {"trashed": True}
+    assert drive.files().list(q="trashed = false").execute()["files"] == []
+    listed = drive.files().list(q="trashed = true", fields="files(name)").execute()["files"]
+    assert sorted(f["name"] for f in listed) == sorted(
+        ["BaseLinker Backup", "2026", "11", "Invoices", "FV 1.pdf"]
+    )
+
+
+def test_restoring_a_folder_leaves_what_is_below_another_trashed_folder_in_the_trash(drive):
+    root = make_folder(drive, "BaseLinker Backup")
+    year = make_folder(drive, "2026", parent=root)
+    month = make_folder(drive, "11", parent=year)
+    drive.files().update(fileId=year, body={"trashed": True}).execute()
+    drive.files().update(fileId=root, body={"trashed": True}).execute()
+
+    drive.files().update(fileId=root, body={"trashed": False}).execute()
+
+    assert drive.files().get(fileId=root, fields="trashed").execute() == {"trashed": False}
+    assert drive.files().get(fileId=month, fields="trashed").execute() == {"trashed": True}
+
+
+def test_moving_a_file_into_a_trashed_folder_trashes_it(drive):
+    bin_folder = make_folder(drive, "old", trashed=True)
+    file = upload(drive, "a.csv", b"x")
+    file_id, (parent,) = file["id"], file["parents"]
+
+    drive.files().update(fileId=file_id, addParents=bin_folder, removeParents=parent).execute()
+
+    assert drive.files().get(fileId=file_id, fields="trashed").execute() == {"trashed": True}
+
+
+def test_create_in_a_folder_deleted_for_good_is_404_file_not_found(drive):
+    folder = make_folder(drive, "Invoices")
+    drive.files().delete(fileId=folder).execute()
+    (file_id,) = drive.files().generateIds(count=1).execute()["ids"]
+
+    with pytest.raises(HttpError) as excinfo:
+        upload(drive, "FV 1.pdf", b"%PDF", parent=folder, id=file_id)
+
+    assert excinfo.value.status_code == 404
+    assert _error(excinfo)["message"] == f"File not found: {folder}."
+    assert _error(excinfo)["errors"][0]["reason"] == "notFound"
+    # Nothing was created, so the reserved id is still good.
+    assert upload(drive, "FV 1.pdf", b"%PDF", id=file_id)["id"] == file_id
 
 
 def test_delete_is_permanent_and_recorded(fake_google, drive):

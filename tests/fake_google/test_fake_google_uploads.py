@@ -174,6 +174,29 @@ def test_resumable_create_with_a_used_id_fails_at_initiation(drive):
     assert excinfo.value.status_code == 409
 
 
+def test_resumable_upload_into_a_trashed_folder_lands_in_the_trash(drive):
+    folder = make_folder(drive, "Invoices", trashed=True)
+    media = MediaIoBaseUpload(
+        io.BytesIO(_payload(300 * KIB)), mimetype="application/pdf", chunksize=CHUNK, resumable=True
+    )
+    request = drive.files().create(
+        body={"name": "big.pdf", "parents": [folder]}, media_body=media, fields="id,trashed"
+    )
+
+    assert _finish(request)["trashed"] is True
+
+
+def test_resumable_upload_into_a_deleted_folder_is_404_at_initiation(drive):
+    folder = make_folder(drive, "Invoices")
+    drive.files().delete(fileId=folder).execute()
+
+    with pytest.raises(HttpError) as excinfo:
+        _resumable(drive, _payload(10 * KIB), parents=[folder]).next_chunk()
+
+    assert excinfo.value.status_code == 404
+    assert error_reason(excinfo.value) == "notFound"
+
+
 def test_empty_file_resumable(drive):
     assert _finish(_resumable(drive, b""))["size"] == "0"
 
