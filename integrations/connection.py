@@ -318,8 +318,11 @@ def _is_same_account(integration: GoogleDriveIntegration, account: GoogleAccount
 
 
 def _forget_previous_account_layout(integration: GoogleDriveIntegration) -> None:
-    """Folder ids and the first-run date belong to the Drive of the previous account."""
-    integration.folders.all().delete()
+    """The root folder and the first-run date belong to the Drive of the previous account.
+
+    Its folder cache (DriveFolder rows, kept per Google account) stays: the tree is still in
+    that Drive, and a switch back must find it rather than make a second one.
+    """
     integration.root_folder_id = ""
     integration.documents_since = None
 
@@ -381,7 +384,8 @@ def disconnect(merchant: Merchant) -> DisconnectOutcome:
         integration.access_lost_at = None
         integration.consecutive_failures = 0
         integration.last_error = ""
-        integration.folders.all().delete()
+        # The folder cache stays: the files stay in Drive (S4), and a reconnect of the same
+        # account must find its tree again rather than make a second one.
         integration.root_folder_id = ""
         integration.save()
     logger.info("Google Drive disconnected for merchant %s", merchant.pk)
