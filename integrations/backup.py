@@ -1,12 +1,18 @@
 """One integration's backup run: lock, refresh, plan, folders, render, upload, ledger, close.
 
 Exactly once (DESIGN §2): before a file is sent, its ledger row is committed in state
-"uploading" with a Drive id reserved through files.generateIds, and the file is created under
-that id. A later attempt that finds the row unfinished asks Drive for that id: there with our
-md5 → done; not there → uploaded again under the same id (a 409 means it landed meanwhile).
-So neither a worker killed between upload and commit nor a request resent by httplib2 can
-leave a second copy. Nothing in Drive is ever overwritten or deleted: a changed document is a
-new file named "<name> (n).pdf".
+"uploading" with a Drive id reserved through files.generateIds (taken from the account's pool
+of reserved ids in the same transaction, see integrations.drive_ids), and the file is created
+under that id. A later attempt that finds the row unfinished asks Drive for that id: there
+with our md5 → done; not there → uploaded again under the same id (a 409 means it landed
+meanwhile). So neither a worker killed between upload and commit nor a request resent by
+httplib2 can leave a second copy. Nothing in Drive is ever overwritten or deleted: a changed
+document is a new file named "<name> (n).pdf".
+
+A file whose folder the merchant trashed lands in the trash with it (Drive answers
+trashed=true): that copy stays there, its row is closed as "in the trash", the folder is made
+again and the file uploaded anew. A folder deleted for good answers 404: it is made again and
+the same upload repeated (integrations.folders).
 """
 
 from __future__ import annotations
@@ -30,8 +36,16 @@ from documents import pdf
 from documents.csv_export import orders_csv_filename, write_orders_csv
 from documents.models import Invoice, Receipt, merchant_has_api_invoices
 from integrations import run_errors
-from integrations.folders import APP_TAG, FolderPath, FolderTree, display_path, folder_for
-from integrations.google.drive import DriveClient
+from integrations.drive_ids import DriveIdPool
+from integrations.folders import (
+    APP_TAG,
+    FolderInTrash,
+    FolderPath,
+    FolderTree,
+    display_path,
+    folder_for,
+)
+from integrations.google.drive import DriveClient, StoredFile
 from integrations.google.errors import ChecksumMismatch, DriveError, ErrorKind
 from integrations.google.oauth import credentials_from_refresh_token
 from integrations.locking import LOCK_TTL_SECONDS, IntegrationLock
@@ -57,10 +71,10 @@ RENDER_BATCH_SIZE = pdf.RENDER_BATCH_SIZE
 CSV_MIMETYPE = "text/csv"
 SPOOL_MAX_BYTES = 8 * 1024 * 1024
 FINGERPRINT_PREFIX = 16
-# Ids beyond the plan (a retry under a new id, a folder the listing missed) come in batches.
-MIN_IDS_PER_RESERVATION = 10
 
 Reason = Literal["access_lost", "quota", "disconnected", "transient"]
+# What Drive holds under the id of an unfinished ledger row.
+Landed = Literal["ours", "nothing", "others", "in_trash"]
 
 # Injected by tests; production sleeps for real and paces writes by Redis' own clock.
 sleep: Callable[[float], None] = time.sleep
@@ -282,8 +296,7 @@ class RunExecution:
         self.calls_before = run.drive_calls
         self.client: DriveClient | None = None
         self.tree: FolderTree | None = None
-        self._ids: list[str] = []
-        self._ids_needed = 0
+        self.ids: DriveIdPool | None = None
         self._files_since_flush = 0
         self._last_beat = time.monotonic()
         self._files_since_check = 0
@@ -499,7 +512,7 @@ class RunExecution:
         if error.kind == ErrorKind.PERMANENT and error.status is None:
             logger.error("Google refused our OAuth client: %s", error.detail)
             return StopRun("misconfigured", None, retryable=False, detail=error.detail)
-        if error.kind == ErrorKind.PERMANENT:
+        if error.kind in (ErrorKind.PERMANENT, ErrorKind.ID_UNUSABLE):
             return StopRun(code, None, retryable=False, detail=error.detail)
         return StopRun("google_unavailable", "transient", retryable=True, detail=error.detail)
 
@@ -531,17 +544,11 @@ class RunExecution:
     # --- Drive ids and folders ----------------------------------------------------------
 
     def _plan_ids(self, files: int, folders: list[FolderPath]) -> None:
-        """Check the folder tree (one listing) and size the first generateIds call."""
-        self.tree = FolderTree(self.client, self.integration, self.account, self._take_id)
-        self._ids_needed = files + self.tree.missing_count(folders)
-
-    def _take_id(self) -> str:
-        """A reserved Drive id; the first call reserves all the run is expected to need."""
-        if not self._ids:
-            wanted = max(self._ids_needed, MIN_IDS_PER_RESERVATION)
-            self._ids = self.client.generate_ids(min(wanted, 1000))
-        self._ids_needed = max(0, self._ids_needed - 1)
-        return self._ids.pop()
+        """Open the folder tree and the id pool, telling the pool how many ids may be needed."""
+        assert self.client is not None
+        self.ids = DriveIdPool(self.client, self.integration, self.account)
+        self.tree = FolderTree(self.client, self.integration, self.account, self.ids)
+        self.ids.expect(files + self.tree.missing_count(folders))
 
     def _folder_id(self, path: FolderPath) -> str:
         assert self.tree is not None
@@ -575,28 +582,38 @@ class RunExecution:
         except Exception:
             return False
 
-    def _settle_row(self, row: BackedUpFile) -> bool:
-        """Close an unfinished row from what Drive holds; True if the file is there."""
+    def _settle_row(self, row: BackedUpFile) -> None:
+        """Close an unfinished row from what Drive holds."""
         landed = self._landed(row)
-        if landed:
+        if landed == "ours":
             self._complete_row(row)
+        elif landed == "in_trash":
+            self._put_in_trash(row)
         else:
             self._fail_row(row)
-        return bool(landed)
 
-    def _landed(self, row: BackedUpFile) -> bool | None:
-        """True: our bytes are in Drive under the row's id; None: nothing is; False: others."""
+    def _landed(self, row: BackedUpFile) -> Landed:
+        """What Drive holds under the row's id: our bytes (maybe in the trash), others, nothing."""
         stored = self.client.get_file(row.drive_file_id)
         if stored is None:
-            return None
+            return "nothing"
         if stored.md5 != row.md5:
             logger.warning("Drive holds other bytes under %s (ledger row %s)", stored.id, row.pk)
-            return False
-        return True
+            return "others"
+        # Landed in a folder that was in the trash: not a backup.
+        return "in_trash" if stored.trashed else "ours"
 
     def _fail_row(self, row: BackedUpFile) -> None:
         row.state = BackedUpFile.State.FAILED
         row.save(update_fields=["state"])
+
+    def _put_in_trash(self, row: BackedUpFile, stored: StoredFile | None = None) -> None:
+        """The row's copy went to the trash with its folder; it is left there, not counted."""
+        if stored is not None and stored.size is not None:
+            row.size = stored.size
+        row.state = BackedUpFile.State.IN_TRASH
+        row.save(update_fields=["state", "size"])
+        logger.info("Ledger row %s landed in a trashed folder (%s)", row.pk, row.folder_path)
 
     def _complete_row(self, row: BackedUpFile) -> None:
         row.state = BackedUpFile.State.DONE
@@ -737,9 +754,38 @@ class RunExecution:
         row: BackedUpFile | None = None
         try:
             row = self._ledger_row(upload)
-            if row is not None:
-                parent_id = self._folder_id(upload.folder)
-                stored = self.client.upload(
+            while row is not None:
+                stored = self._send(row, upload, mimetype)
+                if not stored.trashed:
+                    row.size = stored.size if stored.size is not None else upload.size
+                    self._complete_planned_row(row)
+                    break
+                # Its folder is in the trash (the merchant's doing): the copy stays there.
+                self._put_in_trash(row, stored)
+                assert self.tree is not None
+                if not self.tree.recover(upload.folder):
+                    raise FolderInTrash(upload.folder)
+                row = self._ledger_row(upload)
+            self._count_upload(upload)
+            self._transient_streak = 0
+        except ChecksumMismatch as error:
+            self._fail_row(row)
+            self._file_failed(upload.kind, upload.number, "checksum_mismatch", error.detail, True)
+        except DriveError as error:
+            if error.kind in (ErrorKind.ID_IN_USE, ErrorKind.ID_UNUSABLE) and row is not None:
+                # The reserved id cannot be used: the next attempt reserves another one.
+                self._fail_row(row)
+            self._upload_failed(upload, error)
+        self._item_processed()
+
+    def _send(self, row: BackedUpFile, upload: Upload, mimetype: str) -> StoredFile:
+        """Create the row's file in its folder: once more after the folder had to be made
+        again (deleted for good: 404) or after Drive refused a pooled id."""
+        assert self.tree is not None and self.ids is not None
+        while True:
+            parent_id = self._folder_id(upload.folder)
+            try:
+                return self.client.upload(
                     file_id=row.drive_file_id,
                     name=row.name,
                     parent_id=parent_id,
@@ -749,24 +795,28 @@ class RunExecution:
                     md5=upload.md5,
                     app_properties=upload_app_properties(upload, self.run),
                 )
-                row.size = stored.size if stored.size is not None else upload.size
-                self._complete_planned_row(row)
-            self._count_upload(upload)
-            self._transient_streak = 0
-        except ChecksumMismatch as error:
-            self._fail_row(row)
-            self._file_failed(upload.kind, upload.number, "checksum_mismatch", error.detail, True)
-        except DriveError as error:
-            if error.kind == ErrorKind.ID_IN_USE and row is not None:
-                # The reserved id cannot be used: the next attempt reserves another one.
-                self._fail_row(row)
-            self._upload_failed(upload, error)
-        self._item_processed()
+            except DriveError as error:
+                if error.kind == ErrorKind.NOT_FOUND and self.tree.recover(upload.folder):
+                    continue  # nothing was created: same id, into the folder made again
+                if error.kind == ErrorKind.ID_UNUSABLE and self.ids.refused(row.drive_file_id):
+                    self._give_new_id(row)
+                    continue
+                raise
+
+    def _give_new_id(self, row: BackedUpFile) -> None:
+        """The row's id was refused (nothing was created under it): it holds another one."""
+        assert self.ids is not None
+
+        def hold(drive_id: str) -> None:
+            row.drive_file_id = drive_id
+            row.save(update_fields=["drive_file_id"])
+
+        self.ids.take(hold)
 
     def _upload_failed(self, upload: Upload, error: DriveError) -> None:
         if error.ends_run or (error.kind == ErrorKind.PERMANENT and error.status is None):
             raise self._stop_for(error, code="upload_failed")
-        if error.kind == ErrorKind.PERMANENT:
+        if error.kind in (ErrorKind.PERMANENT, ErrorKind.ID_UNUSABLE):
             self._file_failed(upload.kind, upload.number, "rejected", error.detail, False)
             return
         self._file_failed(upload.kind, upload.number, "upload_failed", error.detail, True)
@@ -779,29 +829,35 @@ class RunExecution:
         row = self._unfinished_row(upload)
         if row is not None:
             landed = self._landed(row)
-            if landed:
+            if landed == "ours":
                 self._complete_planned_row(row)
                 return None
-            if landed is None:
+            if landed == "nothing":
                 # It never landed: go again under the same id and name with today's bytes.
                 row.md5, row.size = upload.md5, upload.size
                 row.source_updated_at = upload.source_updated_at
                 row.save(update_fields=["md5", "size", "source_updated_at"])
                 return row
-            self._fail_row(row)
-        return BackedUpFile.objects.create(
-            integration=self.integration,
-            google_account_id=self.account,
-            run=self.run,
-            kind=upload.kind,
-            document_uuid=upload.document_uuid,
-            fingerprint=upload.fingerprint,
-            name=upload.name,
-            folder_path=display_path(upload.folder),
-            drive_file_id=self._take_id(),
-            md5=upload.md5,
-            size=upload.size,
-            source_updated_at=upload.source_updated_at,
+            if landed == "in_trash":
+                self._put_in_trash(row)
+            else:
+                self._fail_row(row)
+        assert self.ids is not None
+        return self.ids.take(
+            lambda drive_id: BackedUpFile.objects.create(
+                integration=self.integration,
+                google_account_id=self.account,
+                run=self.run,
+                kind=upload.kind,
+                document_uuid=upload.document_uuid,
+                fingerprint=upload.fingerprint,
+                name=upload.name,
+                folder_path=display_path(upload.folder),
+                drive_file_id=drive_id,
+                md5=upload.md5,
+                size=upload.size,
+                source_updated_at=upload.source_updated_at,
+            )
         )
 
     def _unfinished_row(self, upload: Upload) -> BackedUpFile | None:

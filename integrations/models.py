@@ -145,6 +145,9 @@ class BackedUpFile(models.Model):
         DONE = "done", _("Done")
         # Never landed (abandoned for a newer version) or landed with other bytes than ours.
         FAILED = "failed", _("Failed")
+        # Landed inside a folder the merchant had trashed, so it went straight to the trash:
+        # not a backup. The copy is left where it is; the file is uploaded again elsewhere.
+        IN_TRASH = "in_trash", _("In the trash")
 
     LIVE_STATES = (State.UPLOADING, State.DONE)
 
@@ -201,7 +204,12 @@ class BackedUpFile(models.Model):
 
 
 class DriveFolder(models.Model):
-    """Cache of the Drive folder ids of an integration's backup tree, by path."""
+    """Cache of the Drive folder ids of an integration's backup tree, by path and account.
+
+    A row is written before its folder is created and is only ever deleted with its
+    integration: no row for an integration means no tree of it exists in any Drive, and a run
+    may create the tree without looking for one first (integrations.folders).
+    """
 
     integration = models.ForeignKey(
         GoogleDriveIntegration, on_delete=models.CASCADE, related_name="folders"
@@ -220,3 +228,30 @@ class DriveFolder(models.Model):
 
     def __str__(self) -> str:
         return self.path
+
+
+class ReservedDriveId(models.Model):
+    """A file id that files.generateIds reserved for a Google account and nobody used yet.
+
+    Runs take ids from here (oldest first) so that a regular night needs no generateIds call;
+    an id leaves the pool in the same transaction as the ledger row or folder row that holds it.
+    """
+
+    integration = models.ForeignKey(
+        GoogleDriveIntegration, on_delete=models.CASCADE, related_name="reserved_drive_ids"
+    )
+    # Ids are issued per Google account: another account's ids are useless (or refused).
+    google_account_id = models.CharField(max_length=100)
+    drive_id = models.CharField(max_length=200, unique=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        indexes = [
+            models.Index(
+                fields=["integration", "google_account_id", "created_at"],
+                name="reserved_id_pool_idx",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.drive_id

@@ -93,7 +93,9 @@ RESUMABLE_THRESHOLD = 5 * 1024 * 1024
 # Resumable chunks must be multiples of 256 KiB.
 RESUMABLE_CHUNK_SIZE = 32 * 256 * 1024
 GENERATE_IDS_MAX = 1000
-UPLOAD_FIELDS = "id,md5Checksum,size"
+# `trashed` is true for a file created inside a trashed folder: the folder is gone for us.
+UPLOAD_FIELDS = "id,md5Checksum,size,trashed"
+FOLDER_CREATE_FIELDS = "id,trashed"
 ID_SPENT = "fileIdSpent"
 FILE_FIELDS = "id,name,md5Checksum,size,trashed,parents,appProperties"
 
@@ -261,8 +263,11 @@ class DriveClient:
 
     def create_folder(
         self, file_id: str, name: str, parent_id: str, app_properties: dict[str, str]
-    ) -> str:
-        """Create a folder under a reserved id; a 409 means an earlier attempt created it."""
+    ) -> StoredFile:
+        """Create a folder under a reserved id; a 409 means an earlier attempt created it.
+
+        The answer says whether the folder landed in the trash (its parent is trashed).
+        """
         body = {
             "id": file_id,
             "name": name,
@@ -272,13 +277,15 @@ class DriveClient:
         }
         try:
             answer = self._execute(
-                lambda: self.service.files().create(body=body, fields="id"), write=True
+                lambda: self.service.files().create(body=body, fields=FOLDER_CREATE_FIELDS),
+                write=True,
             )
         except DriveError as error:
-            if error.kind == ErrorKind.ID_IN_USE:
-                return file_id
-            raise
-        return answer["id"]
+            if error.kind != ErrorKind.ID_IN_USE:
+                raise
+            # An earlier attempt created it: ask where it stands (None: not visible to us).
+            return self.get_file(file_id) or StoredFile(id=file_id)
+        return StoredFile.from_api(answer)
 
     def upload(
         self,
@@ -295,7 +302,8 @@ class DriveClient:
         """Create a file with content under a reserved id and check Drive stored our bytes.
 
         A 409 (an earlier attempt, or a request httplib2 resent, already created it) is
-        answered by reading the file back. Raises ChecksumMismatch if the md5 differs.
+        answered by reading the file back. Raises ChecksumMismatch if the md5 differs. The
+        answer's `trashed` says whether the file landed in a trashed folder.
         """
         body = {
             "id": file_id,

@@ -43,6 +43,9 @@ class ErrorKind(StrEnum):
     NOT_FOUND = "not_found"
     # A create with a reserved id answered 409: an earlier attempt already landed.
     ID_IN_USE = "id_in_use"
+    # A create with a reserved id answered 400 about that id: Drive will not take it (an id
+    # it did not issue to this account, or one that lapsed). Nothing was created.
+    ID_UNUSABLE = "id_unusable"
     # Our request is wrong or the OAuth client is misconfigured; retrying will not help.
     PERMANENT = "permanent"
 
@@ -120,7 +123,7 @@ def classify(exc: BaseException) -> DriveError | None:
 
 def classify_http_error(exc: HttpError) -> DriveError:
     status = int(exc.resp.status)
-    reason, message = _reason_and_message(exc.content)
+    reason, message, location = _reason_message_location(exc.content)
     retry_after = parse_retry_after(exc.resp.get("retry-after"))
     detail = f"HTTP {status} {reason or ''}: {message}".strip()
 
@@ -142,6 +145,8 @@ def classify_http_error(exc: HttpError) -> DriveError:
         return error(ErrorKind.NOT_FOUND)
     if status == 409 and reason == "fileIdInUse":
         return error(ErrorKind.ID_IN_USE)
+    if status == 400 and _is_about_the_file_id(reason, message, location):
+        return error(ErrorKind.ID_UNUSABLE)
     return error(ErrorKind.PERMANENT)
 
 
@@ -175,19 +180,34 @@ def parse_retry_after(value: str | None, *, now: float | None = None) -> float |
     return min(max(seconds, 0.0), MAX_RETRY_AFTER_SECONDS)
 
 
-def _reason_and_message(content: bytes | str | None) -> tuple[str, str]:
+def _is_about_the_file_id(reason: str, message: str, location: str) -> bool:
+    """A 400 that refuses the id of a create ("The provided file ID is not usable.").
+
+    Google documents neither the reason nor the location of this answer; reports of it quote
+    the message, with reason "invalid" or "fileIdNotUsable". Any of the three will do.
+    """
+    return (
+        reason == "fileIdNotUsable" or location in ("id", "file.id") or "file id" in message.lower()
+    )
+
+
+def _reason_message_location(content: bytes | str | None) -> tuple[str, str, str]:
     if not content:
-        return "", ""
+        return "", "", ""
     try:
         data = json.loads(content)
     except (ValueError, TypeError):
         text = content.decode("utf-8", "replace") if isinstance(content, bytes) else content
-        return "", text[:200]
+        return "", text[:200], ""
     error = data.get("error") if isinstance(data, dict) else None
     if isinstance(error, str):
-        return error, str(data.get("error_description", ""))
+        return error, str(data.get("error_description", "")), ""
     if not isinstance(error, dict):
-        return "", ""
+        return "", "", ""
     items = error.get("errors") or []
-    reason = items[0].get("reason", "") if items and isinstance(items[0], dict) else ""
-    return str(reason), str(error.get("message", ""))
+    first = items[0] if items and isinstance(items[0], dict) else {}
+    return (
+        str(first.get("reason", "")),
+        str(error.get("message", "")),
+        str(first.get("location", "")),
+    )

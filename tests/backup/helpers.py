@@ -70,6 +70,11 @@ def counter(fake, endpoint: str, status: str | None = None) -> int:
     return total
 
 
+def drive_requests(fake) -> int:
+    """Every Drive API request the fake answered (token requests are not Drive requests)."""
+    return counter(fake, "drive") + counter(fake, "upload")
+
+
 def app_client(integration: GoogleDriveIntegration) -> DriveClient:
     """A Drive client with the integration's grant: what the merchant's Drive shows us."""
     return DriveClient(credentials_from_refresh_token(integration.refresh_token))

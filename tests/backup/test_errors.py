@@ -39,6 +39,24 @@ def test_http_errors_are_classified(status, reason, kind):
     assert (error.kind, error.status, error.reason) == (kind, status, reason)
 
 
+@pytest.mark.parametrize(
+    "error",
+    [
+        # fake_google's answer (and one report of Google's).
+        {"reason": "fileIdNotUsable", "message": "The provided file ID is not usable."},
+        # What Google was seen answering for an id it would not take.
+        {"reason": "invalid", "message": "The provided file ID is not usable."},
+        {"reason": "invalid", "message": "Invalid value", "location": "file.id"},
+    ],
+)
+def test_a_400_about_the_file_id_means_the_reserved_id_is_unusable(error):
+    resp = httplib2.Response({"status": "400"})
+    body = {"error": {"code": 400, "message": error["message"], "errors": [error]}}
+    refused = classify(HttpError(resp, json.dumps(body).encode(), uri="https://x.invalid/"))
+    assert refused.kind == ErrorKind.ID_UNUSABLE
+    assert not refused.retryable and not refused.ends_run
+
+
 def test_only_transient_and_rate_limited_are_retried():
     assert classify(http_error(503)).retryable
     assert classify(http_error(429)).retryable

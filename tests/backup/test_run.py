@@ -20,6 +20,7 @@ from .helpers import (
     counter,
     documents_in_drive,
     drive_files,
+    drive_requests,
     folder_paths,
     invoice,
     md5,
@@ -283,10 +284,6 @@ def test_clean_night_costs_about_one_drive_request_per_file(engine, integration,
     assert run.files_uploaded == 60
     assert run.drive_calls == drive_requests(engine) - calls_before
     assert run.drive_calls / run.files_uploaded <= 1.05
-
-
-def drive_requests(fake) -> int:
-    return counter(fake, "drive") + counter(fake, "upload")
 
 
 def test_totals_on_pdf_use_the_document_data(engine, documents_only, merchant):

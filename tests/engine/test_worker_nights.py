@@ -112,6 +112,8 @@ def test_the_second_night_uploads_only_what_is_new(google_settings, start_worker
     second = run_night(1, expected_runs=6)
 
     assert sorted(r.status for r in second) == ["succeeded"] * 3
+    # The tree and the reserved ids of the first night serve: one request per uploaded file.
+    assert [r.drive_calls for r in second] == [r.files_uploaded for r in second]
     new = {s.google_email: set(file_paths(fake, s.google_email)) - before[s.google_email]
            for s in shops}  # fmt: skip
     new_csvs = {e: sorted(p for p in paths if p.endswith(".csv")) for e, paths in new.items()}
