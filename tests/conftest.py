@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 from django.db import connections
+from django.utils import translation
 
 pytest_plugins = ["fake_google.pytest_plugin"]
 
@@ -18,6 +19,15 @@ def _fast_test_settings(settings):
         **settings.STORAGES,
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
     }
+
+
+@pytest.fixture(autouse=True)
+def _default_language():
+    """Every test ends in the default language: a request in another one (the test client runs
+    it in this thread) leaves that language active, and LocaleMiddleware does not reset it, so
+    amounts and texts of later tests would come out in it."""
+    yield
+    translation.deactivate()
 
 
 FAKE_CLIENT_ID = "fake-client-id.apps.googleusercontent.com"
