@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 
 import requests
 from django.conf import settings
-from django.utils import timezone
+from django.utils import timezone, translation
 from pypdf import PdfReader
 
 from accounts.models import Merchant, User
@@ -32,10 +32,19 @@ def local_today() -> dt.date:
     return timezone.localdate(timezone=WARSAW)
 
 
+NIGHT_OVER = dt.time(5, 30)
+
+
 def tonight(days_later: int = 0) -> dt.datetime:
-    """05:30 in Warsaw of today's local night (+ days): every start moment has passed."""
-    day = local_today() + dt.timedelta(days=days_later)
-    return dt.datetime.combine(day, dt.time(5, 30), tzinfo=WARSAW)
+    """05:30 in Warsaw of the latest night whose start moments have all passed (+ days).
+
+    Never in the future for ``days_later=0``: runs are dispatched at this moment, and a run
+    queued "later" than the real clock would never look stalled to the dispatcher's recovery,
+    which runs on the real clock (between midnight and 05:30 it would otherwise be today's).
+    """
+    now = timezone.now().astimezone(WARSAW)
+    day = now.date() if now.time() >= NIGHT_OVER else now.date() - dt.timedelta(days=1)
+    return dt.datetime.combine(day + dt.timedelta(days=days_later), NIGHT_OVER, tzinfo=WARSAW)
 
 
 def month_folder(day: dt.date) -> str:
@@ -204,7 +213,10 @@ def assert_pdf_shows(content: bytes, doc: Invoice | Receipt) -> None:
     assert content.startswith(b"%PDF-"), f"{doc.number}: not a PDF"
     text = pdf_text(content)
     assert doc.number in text, f"{doc.number}: number missing from its PDF"
-    assert format_amount(doc.total_gross) in text, f"{doc.number}: total missing from its PDF"
+    # The worker prints in the merchant's language, whatever language this process has on.
+    with translation.override(doc.merchant.language):
+        total = format_amount(doc.total_gross)
+    assert total in text, f"{doc.number}: total missing from its PDF"
 
 
 def csv_rows(content: bytes) -> list[dict[str, str]]:
