@@ -158,3 +158,27 @@ def test_run_errors_are_described_in_the_viewers_language():
         more = {"code": "more_errors", "params": {"count": 3}}
         assert run_errors.describe(more).startswith("Mais 3 arquivos")
     assert entry["message"].startswith("Your Google Drive is full")
+
+
+def test_every_label_of_a_choice_the_panel_shows_is_in_the_catalog(po_entries):
+    """States, triggers and statuses appear in tables: a new one must not stay English."""
+    from django.apps import apps
+
+    msgids = {entry["msgid"] for entry in po_entries[1:]}
+    ours = {"accounts", "documents", "integrations"}
+    missing = sorted(
+        f"{model.__name__}.{field.name}: {label}"
+        for model in apps.get_models()
+        if model._meta.app_label in ours
+        for field in model._meta.get_fields()
+        if getattr(field, "choices", None) and getattr(field, "name", "") != "language"
+        for _value, label in field.choices
+        if english(label) not in msgids
+    )
+    assert missing == []
+
+
+def english(text) -> str:
+    """The msgid of a (lazy) translatable text: English is the source language."""
+    with translation.override("en"):
+        return str(text)
