@@ -192,7 +192,11 @@ _RECEIPT_ITEM_FIELDS = ("name", "quantity", "unit_price_gross", "vat_rate", "tot
 
 
 def print_data(doc: Document) -> dict[str, Any]:
-    """Everything that goes into the print of a document, as plain JSON-able data."""
+    """Everything that goes into the print of a document, as plain JSON-able data.
+
+    The data, not the words around it: the print's language is left out on purpose, so a
+    merchant who changes language does not get a second copy of every document (S10).
+    """
     if isinstance(doc, Invoice):
         kind, extra_fields, item_fields = "invoice", _INVOICE_FIELDS, _INVOICE_ITEM_FIELDS
     else:
