@@ -15,6 +15,9 @@ REDIS_TEST_URL = "redis://127.0.0.1:6379/13"
 WARSAW = ZoneInfo("Europe/Warsaw")
 # 02:00 in Warsaw on 23 November 2026: a night of the merchant.
 NIGHT = dt.datetime(2026, 11, 23, 2, 0, 13, tzinfo=WARSAW)
+# Two nights in a row of the same month, for what the second one costs.
+FIRST_NIGHT = dt.datetime(2026, 11, 22, 2, 0, tzinfo=WARSAW)
+SECOND_NIGHT = dt.datetime(2026, 11, 23, 2, 0, tzinfo=WARSAW)
 
 
 @pytest.fixture
@@ -50,3 +53,11 @@ def merchant(db) -> Merchant:
 @pytest.fixture
 def integration(engine, merchant) -> GoogleDriveIntegration:
     return connect_integration(engine, merchant, time_zone="Europe/Warsaw")
+
+
+@pytest.fixture
+def documents_only(integration) -> GoogleDriveIntegration:
+    """The integration with only invoices and receipts ticked: no orders CSV in the way."""
+    integration.backup_orders = False
+    integration.save()
+    return integration

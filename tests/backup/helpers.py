@@ -18,6 +18,8 @@ from integrations.models import BackupRun, GoogleDriveIntegration
 from .conftest import NIGHT
 
 ROOT = "/BaseLinker Backup"
+NOV = dt.date(2026, 11, 1)
+MONTH = f"{ROOT}/2026/11"
 
 
 def new_run(integration: GoogleDriveIntegration, **fields) -> BackupRun:

@@ -9,8 +9,10 @@ from integrations import connection
 from integrations.models import DriveFolder, GoogleDriveIntegration
 from tests.factories import connect_integration
 
-from .conftest import WARSAW
+from .conftest import FIRST_NIGHT, SECOND_NIGHT, WARSAW
 from .helpers import (
+    MONTH,
+    NOV,
     ROOT,
     counter,
     drive_files,
@@ -20,11 +22,6 @@ from .helpers import (
     receipt,
     run_backup,
 )
-
-NOV = dt.date(2026, 11, 1)
-MONTH = f"{ROOT}/2026/11"
-FIRST_NIGHT = dt.datetime(2026, 11, 22, 2, 0, tzinfo=WARSAW)
-SECOND_NIGHT = dt.datetime(2026, 11, 23, 2, 0, tzinfo=WARSAW)
 
 
 class Requests:

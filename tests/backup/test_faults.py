@@ -11,6 +11,7 @@ from integrations.google.drive import RESUMABLE_THRESHOLD, DriveClient
 from integrations.models import BackedUpFile, BackupRun, GoogleDriveIntegration
 
 from .helpers import (
+    NOV,
     counter,
     documents_in_drive,
     drive_files,
@@ -20,15 +21,6 @@ from .helpers import (
     receipt,
     run_backup,
 )
-
-NOV = dt.date(2026, 11, 1)
-
-
-@pytest.fixture
-def documents_only(integration) -> GoogleDriveIntegration:
-    integration.backup_orders = False
-    integration.save()
-    return integration
 
 
 def make_documents(merchant, invoices: int, receipts: int = 0) -> list:

@@ -10,10 +10,12 @@ import pytest
 
 from integrations.folders import FolderTree
 from integrations.google.drive import DriveClient
-from integrations.models import BackedUpFile, BackupRun, DriveFolder, GoogleDriveIntegration
+from integrations.models import BackedUpFile, BackupRun, DriveFolder
 
-from .conftest import WARSAW
+from .conftest import FIRST_NIGHT, SECOND_NIGHT, WARSAW
 from .helpers import (
+    MONTH,
+    NOV,
     ROOT,
     app_client,
     counter,
@@ -24,18 +26,6 @@ from .helpers import (
     run_backup,
     trash,
 )
-
-NOV = dt.date(2026, 11, 1)
-MONTH = f"{ROOT}/2026/11"
-FIRST_NIGHT = dt.datetime(2026, 11, 22, 2, 0, tzinfo=WARSAW)
-SECOND_NIGHT = dt.datetime(2026, 11, 23, 2, 0, tzinfo=WARSAW)
-
-
-@pytest.fixture
-def documents_only(integration) -> GoogleDriveIntegration:
-    integration.backup_orders = False
-    integration.save()
-    return integration
 
 
 @pytest.fixture

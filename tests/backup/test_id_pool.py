@@ -13,20 +13,10 @@ from integrations.google.drive import DriveClient
 from integrations.models import BackedUpFile, BackupRun, GoogleDriveIntegration, ReservedDriveId
 from tests.factories import connect_integration
 
-from .conftest import WARSAW
-from .helpers import app_client, counter, documents_in_drive, invoice, run_backup
+from .conftest import FIRST_NIGHT, SECOND_NIGHT
+from .helpers import NOV, app_client, counter, documents_in_drive, invoice, run_backup
 
-NOV = dt.date(2026, 11, 1)
-FIRST_NIGHT = dt.datetime(2026, 11, 22, 2, 0, tzinfo=WARSAW)
-SECOND_NIGHT = dt.datetime(2026, 11, 23, 2, 0, tzinfo=WARSAW)
 OTHER_EMAIL = "other.account@example.com"
-
-
-@pytest.fixture
-def documents_only(integration) -> GoogleDriveIntegration:
-    integration.backup_orders = False
-    integration.save()
-    return integration
 
 
 @pytest.fixture

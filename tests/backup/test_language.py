@@ -6,26 +6,16 @@ import csv
 import datetime as dt
 import io
 
-import pytest
 from django.utils import timezone, translation
 from pypdf import PdfReader
 
 from documents.csv_export import HEADERS
 from documents.models import Order
-from integrations.models import BackupRun, GoogleDriveIntegration
+from integrations.models import BackupRun
 from tests.accounts.factories import make_order
 
 from .conftest import NIGHT
-from .helpers import content_of, documents_in_drive, drive_files, invoice, receipt, run_backup
-
-NOV = dt.date(2026, 11, 1)
-
-
-@pytest.fixture
-def documents_only(integration) -> GoogleDriveIntegration:
-    integration.backup_orders = False
-    integration.save()
-    return integration
+from .helpers import NOV, content_of, documents_in_drive, drive_files, invoice, receipt, run_backup
 
 
 def speak(merchant, language: str) -> None:

@@ -6,15 +6,16 @@ import datetime as dt
 import io
 from decimal import Decimal
 
-import pytest
 from pypdf import PdfReader
 
 from documents.models import ApiInvoicePdf, Invoice
 from documents.printing import format_amount
 from integrations import backup
-from integrations.models import BackedUpFile, BackupRun, GoogleDriveIntegration
+from integrations.models import BackedUpFile, BackupRun
 
 from .helpers import (
+    MONTH,
+    NOV,
     ROOT,
     content_of,
     counter,
@@ -29,16 +30,6 @@ from .helpers import (
     run_backup,
     trash,
 )
-
-NOV = dt.date(2026, 11, 1)
-MONTH = f"{ROOT}/2026/11"
-
-
-@pytest.fixture
-def documents_only(integration) -> GoogleDriveIntegration:
-    integration.backup_orders = False
-    integration.save()
-    return integration
 
 
 def pdf_text(content: bytes) -> str:
