@@ -50,13 +50,13 @@ def parse_args(argv: list[str] | None = None) -> Options:
         default=None,
         help="comma-separated order counts (default 10000,100000; --quick: 10000)",
     )
-    parser.add_argument("--pdf-docs", type=int, default=None, help="default 80 (--quick: 40)")
+    parser.add_argument("--pdf-docs", type=int, default=None, help="default 60 (--quick: 40)")
     parser.add_argument(
         "--pdf-fonttools-docs",
         type=int,
         default=None,
         help="documents for the figure without HarfBuzz-Subset; 0 skips it "
-        "(default 40; --quick: 0)",
+        "(default 20; --quick: 0)",
     )
     parser.add_argument(
         "--only",
@@ -78,12 +78,12 @@ def parse_args(argv: list[str] | None = None) -> Options:
     return Options(
         merchants=args.merchants or (10 if args.quick else 100),
         csv_orders=tuple(int(n) for n in (args.csv_orders or csv_default).split(",") if n),
-        pdf_docs=args.pdf_docs or (40 if args.quick else 80),
+        pdf_docs=args.pdf_docs or (40 if args.quick else 60),
         pdf_repeat=1 if args.quick else 2,
         pdf_fonttools_docs=(
             args.pdf_fonttools_docs
             if args.pdf_fonttools_docs is not None
-            else (0 if args.quick else 40)
+            else (0 if args.quick else 20)
         ),
         csv_repeat=1 if args.quick else 2,
         workers=args.workers,
