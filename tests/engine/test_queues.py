@@ -31,7 +31,7 @@ def test_every_worker_consumes_both_queues():
 
 
 @pytest.fixture
-def broker():
+def kombu_broker():
     with Connection(BROKER_URL) as connection:
         try:
             connection.ensure_connection(max_retries=1)
@@ -40,9 +40,10 @@ def broker():
         yield connection
 
 
-def test_a_dispatch_behind_a_backlog_of_runs_is_handed_out_next(broker):
+def test_a_dispatch_behind_a_backlog_of_runs_is_handed_out_next(kombu_broker):
     """Redis hands out a worker's queues in turn, so the dispatcher does not wait its turn
     behind every queued run (and expire unrun)."""
+    broker = kombu_broker
     suffix = uuid.uuid4().hex[:8]
     exchange = Exchange(f"test-exchange-{suffix}", type="direct")
     runs = Queue(f"test-runs-{suffix}", exchange, routing_key="runs")
@@ -71,3 +72,29 @@ def test_a_dispatch_behind_a_backlog_of_runs_is_handed_out_next(broker):
         channel.close()
 
     assert {"dispatch": True} in received[:2]
+
+
+def test_each_task_is_published_once_into_its_own_queue(broker):
+    """One message per task: the two queues never both receive what is meant for one."""
+    tasks.run_backup.delay(0)
+    tasks.dispatch_due_backups.delay()
+
+    assert broker.llen(settings.CELERY_TASK_DEFAULT_QUEUE) == 1
+    assert broker.llen(settings.DISPATCH_QUEUE) == 1
+
+
+@pytest.mark.slow
+@pytest.mark.django_db(transaction=True)
+def test_a_worker_started_as_in_production_runs_the_dispatcher_from_its_queue(start_worker, broker):
+    """No -Q on the command line (Procfile, bench): the worker consumes the dispatch queue."""
+    from tests.engine.worker import wait_for
+
+    worker = start_worker()
+    tasks.dispatch_due_backups.delay()
+
+    wait_for(
+        lambda: "dispatch_due_backups" in worker.log() and " succeeded in " in worker.log(),
+        timeout=30,
+        what="the dispatcher to run",
+    )
+    assert f".> {settings.DISPATCH_QUEUE} " in worker.log()
