@@ -212,6 +212,8 @@ class Profile:
     markets: tuple[tuple[str, Country, int], ...]  # (currency, buyer country, weight)
     payment_methods: tuple[str, ...]
     delivery_methods: tuple[str, ...]
+    # Of the panel, its prints and e-mails (Merchant.language).
+    language: str = "en"
 
 
 # fmt: off
@@ -244,6 +246,7 @@ PROFILES: tuple[Profile, ...] = (
         markets=(("BRL", BRAZIL, 85), ("EUR", PORTUGAL, 15)),
         payment_methods=("Pix", "Cartão de crédito", "Boleto", "PayPal"),
         delivery_methods=("Correios SEDEX", "Correios PAC", "Jadlog", "CTT Expresso"),
+        language="pt-br",
     ),
     Profile(
         name="Northbridge Trading Ltd",
@@ -594,7 +597,9 @@ def _seed_merchant(
 ) -> Merchant:
     profile = PROFILES[index % len(PROFILES)]
     name = profile.name if index < len(PROFILES) else f"{profile.name} #{index + 1}"
-    merchant = Merchant.objects.create(name=name, external_accounting_enabled=external)
+    merchant = Merchant.objects.create(
+        name=name, external_accounting_enabled=external, language=profile.language
+    )
     email = merchant_email(index)
     User.objects.create(email=email, username=email, password=password_hash, merchant=merchant)
     statuses = [

@@ -181,6 +181,9 @@ def test_data_is_varied():
     assert spread.last() - spread.first() > timedelta(days=45)
     third = Merchant.objects.get(users__email="merchant3@example.com")
     assert third.external_accounting_enabled
+    languages = dict(Merchant.objects.values_list("name", "language"))
+    assert languages["Loja Exemplo Comércio Ltda."] == "pt-br"
+    assert languages["Sklep Demo sp. z o.o."] == "en"
     assert not Invoice.objects.filter(merchant=third).exclude(source="external").exists()
 
 
