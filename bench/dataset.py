@@ -186,6 +186,11 @@ def _reissue(document: Invoice | Receipt, day: dt.date) -> None:
     document._state.adding = True
     document.uuid = uuid.uuid4()
     document.number = _document_number(prefix, sequence, day)
+    # Every date of the document moves with its issue date (sale date, payment due).
+    shift = day - document.issue_date
+    for name in ("sale_date", "payment_due"):
+        if getattr(document, name, None) is not None:
+            setattr(document, name, getattr(document, name) + shift)
     document.issue_date = day
     document.save()
     for item in items:
