@@ -28,7 +28,7 @@ import json
 import re
 import threading
 import unicodedata
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from functools import cached_property
@@ -341,20 +341,7 @@ def render_pdf_naive(doc: Document) -> RenderedFile:
     WeasyPrint's defaults, so every call builds a new font configuration, parses the
     stylesheet and matches WeasyPrint's whole user-agent stylesheet.
     """
-    refuse_external_invoice(doc)
-    if is_api_invoice(doc):
-        return stored_api_pdf(doc)  # type: ignore[arg-type]
-    html = inline_print_stylesheet(render_print_html(doc, for_pdf=True))
-    with RENDER_LOCK:
-        content = HTML(
-            string=html, base_url=FONTS_DIR.as_uri() + "/", url_fetcher=BundledFontsOnlyFetcher()
-        ).write_pdf(**PDF_OPTIONS)
-    return RenderedFile(document_filename(doc.number), PDF_MIMETYPE, content)
-
-
-def inline_print_stylesheet(html: str) -> str:
-    style = f"<style>{font_face_css()}\n{render_to_string(PRINT_STYLESHEET_TEMPLATE)}</style>"
-    return html.replace("</head>", style + "</head>", 1)
+    return _render_alone(doc, _write_with_defaults)
 
 
 def render_pdf_unbatched(doc: Document) -> RenderedFile:
@@ -362,13 +349,31 @@ def render_pdf_unbatched(doc: Document) -> RenderedFile:
 
     The fast path without its batching: the benchmark shows what batching alone adds.
     """
+    return _render_alone(doc, lambda html: print_resources().layout(html).write_pdf(**PDF_OPTIONS))
+
+
+def _render_alone(doc: Document, write: Callable[[str], bytes]) -> RenderedFile:
+    """One document written on its own by ``write(html)``, under the render lock."""
     refuse_external_invoice(doc)
     if is_api_invoice(doc):
         return stored_api_pdf(doc)  # type: ignore[arg-type]
     html = render_print_html(doc, for_pdf=True)
     with RENDER_LOCK:
-        content = print_resources().layout(html).write_pdf(**PDF_OPTIONS)
+        content = write(html)
     return RenderedFile(document_filename(doc.number), PDF_MIMETYPE, content)
+
+
+def _write_with_defaults(html: str) -> bytes:
+    return HTML(
+        string=inline_print_stylesheet(html),
+        base_url=FONTS_DIR.as_uri() + "/",
+        url_fetcher=BundledFontsOnlyFetcher(),
+    ).write_pdf(**PDF_OPTIONS)
+
+
+def inline_print_stylesheet(html: str) -> str:
+    style = f"<style>{font_face_css()}\n{render_to_string(PRINT_STYLESHEET_TEMPLATE)}</style>"
+    return html.replace("</head>", style + "</head>", 1)
 
 
 def render_pdf(doc: Document) -> RenderedFile:
