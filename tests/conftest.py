@@ -11,6 +11,12 @@ from django.utils import translation
 pytest_plugins = ["fake_google.pytest_plugin"]
 
 
+def pytest_sessionfinish(session, exitstatus):
+    from tests.isolation import release_session_slot
+
+    release_session_slot()
+
+
 @pytest.fixture(autouse=True)
 def _fast_test_settings(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

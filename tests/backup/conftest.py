@@ -10,8 +10,8 @@ from accounts.models import Merchant
 from integrations import backup
 from integrations.models import GoogleDriveIntegration
 from tests.factories import connect_integration
+from tests.isolation import session_slot
 
-REDIS_TEST_URL = "redis://127.0.0.1:6379/13"
 WARSAW = ZoneInfo("Europe/Warsaw")
 # 02:00 in Warsaw on 23 November 2026: a night of the merchant.
 NIGHT = dt.datetime(2026, 11, 23, 2, 0, 13, tzinfo=WARSAW)
@@ -22,8 +22,8 @@ SECOND_NIGHT = dt.datetime(2026, 11, 23, 2, 0, tzinfo=WARSAW)
 
 @pytest.fixture
 def backup_redis(settings):
-    settings.REDIS_URL = REDIS_TEST_URL
-    client = redis.Redis.from_url(REDIS_TEST_URL)
+    settings.REDIS_URL = session_slot().backup_redis_url
+    client = redis.Redis.from_url(settings.REDIS_URL)
     client.flushdb()
     yield client
     client.flushdb()
@@ -39,7 +39,7 @@ def slept(monkeypatch) -> list[float]:
 
 @pytest.fixture
 def engine(db, google_settings, backup_redis, slept, settings):
-    """Everything a run needs, at test speed: the fake, Redis db 13, no real sleeping."""
+    """Everything a run needs, at test speed: the fake, the session's Redis db, no real sleeping."""
     settings.BACKUP_DRIVE_WRITES_PER_SECOND = 1000.0
     settings.BACKUP_DRIVE_WRITE_BURST = 1000
     return google_settings

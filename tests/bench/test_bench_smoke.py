@@ -13,6 +13,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.isolation import session_slot
+
 pytestmark = pytest.mark.slow
 
 BASE_DIR = Path(__file__).resolve().parents[2]
@@ -22,9 +24,10 @@ def run_bench(tmp_path: Path) -> tuple[subprocess.CompletedProcess, dict]:
     out = tmp_path / "bench.json"
     env = {
         **os.environ,
-        # Its own database and Redis db: a `make bench` running meanwhile is not disturbed.
-        "BENCH_DATABASE_NAME": "drivebackup_bench_smoke",
-        "BENCH_REDIS_URL": "redis://127.0.0.1:6379/11",
+        # Its own database and Redis db: neither a `make bench` nor another test session
+        # running meanwhile is disturbed.
+        "BENCH_DATABASE_NAME": session_slot().bench_database_name,
+        "BENCH_REDIS_URL": session_slot().bench_redis_url,
     }
     env.pop("DATABASE_URL", None)
     command = [

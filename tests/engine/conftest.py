@@ -73,13 +73,13 @@ def make_run(integration: GoogleDriveIntegration, **fields) -> BackupRun:
 
 @pytest.fixture
 def broker():
-    """Redis db 14 as the broker of this test and its workers, empty before and after."""
-    from tests.engine.worker import REDIS_URL, point_app_at, redis_client
+    """The session's broker database for this test and its workers, empty before and after."""
+    from tests.engine.worker import broker_url, point_app_at, redis_client
 
     client = redis_client()
     client.flushdb()
     saved = app.conf.broker_url
-    point_app_at(app, REDIS_URL)
+    point_app_at(app, broker_url())
     yield client
     point_app_at(app, saved)
     client.flushdb()

@@ -10,8 +10,7 @@ from django.conf import settings
 from kombu import Connection, Consumer, Exchange, Producer, Queue
 
 from integrations import tasks
-
-BROKER_URL = "redis://127.0.0.1:6379/13"
+from tests.isolation import session_slot
 
 
 def routed_queue(task_name: str) -> str:
@@ -32,11 +31,12 @@ def test_every_worker_consumes_both_queues():
 
 @pytest.fixture
 def kombu_broker():
-    with Connection(BROKER_URL) as connection:
+    url = session_slot().backup_redis_url
+    with Connection(url) as connection:
         try:
             connection.ensure_connection(max_retries=1)
         except Exception as error:  # pragma: no cover - depends on the machine
-            pytest.skip(f"Redis not reachable at {BROKER_URL}: {error}")
+            pytest.skip(f"Redis not reachable at {url}: {error}")
         yield connection
 
 

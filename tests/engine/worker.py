@@ -23,9 +23,9 @@ from django.conf import settings
 from django.db import connection
 
 from integrations.locking import KEY_PREFIX as LOCK_KEY_PREFIX
+from tests.isolation import session_slot
 
 BASE_DIR = Path(settings.BASE_DIR)
-REDIS_URL = "redis://127.0.0.1:6379/14"
 READY_TIMEOUT = 60.0
 
 
@@ -49,7 +49,7 @@ def worker_environment(fake_google, mail_dir: Path, **extra: str) -> dict[str, s
         "DJANGO_SETTINGS_MODULE": "backupsite.settings",
         "PYTHONUNBUFFERED": "1",
         "DATABASE_URL": database_url(),
-        "REDIS_URL": REDIS_URL,
+        "REDIS_URL": broker_url(),
         "SECRET_KEY": settings.SECRET_KEY,
         "FIELD_ENCRYPTION_KEYS": ",".join(settings.FIELD_ENCRYPTION_KEYS),
         # Four slashes: django-environ strips one from an absolute path.
@@ -153,16 +153,21 @@ def wait_for(
         time.sleep(interval)
 
 
+def broker_url() -> str:
+    """The Redis database this session's workers use as broker and REDIS_URL."""
+    return session_slot().broker_url
+
+
 def redis_client() -> redis.Redis:
-    return redis.Redis.from_url(REDIS_URL)
+    return redis.Redis.from_url(broker_url())
 
 
-def point_app_at(app, broker_url: str) -> None:
-    """Make the test process's Celery app publish to `broker_url` from now on.
+def point_app_at(app, url: str) -> None:
+    """Make the test process's Celery app publish to `url` from now on.
 
     kombu keeps one pool per broker URL for the whole process, so none is closed here.
     """
-    app.conf.broker_url = broker_url
+    app.conf.broker_url = url
     app._pool = None
     amqp = app.__dict__.get("amqp")
     if amqp is not None:
