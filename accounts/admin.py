@@ -1,10 +1,13 @@
 from __future__ import annotations
 
+from django import forms
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Merchant, User
+from accounts.time_zones import time_zone_choices
+from integrations.connection import follow_merchant_time_zone
 
 
 class UserInline(admin.TabularInline):
@@ -24,6 +27,7 @@ class MerchantAdmin(admin.ModelAdmin):
     list_display = (
         "name",
         "language",
+        "time_zone",
         "external_accounting_enabled",
         "api_token_set",
         "created_at",
@@ -31,9 +35,31 @@ class MerchantAdmin(admin.ModelAdmin):
     list_filter = ("language", "external_accounting_enabled", "created_at")
     search_fields = ("name", "users__email")
     # Only the token's prefix is shown; its hash is never editable here.
-    fields = ("name", "language", "external_accounting_enabled", "api_token_prefix", "created_at")
+    fields = (
+        "name",
+        "language",
+        "time_zone",
+        "external_accounting_enabled",
+        "api_token_prefix",
+        "created_at",
+    )
     readonly_fields = ("api_token_prefix", "created_at")
     inlines = [UserInline]
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        if db_field.name == "time_zone":
+            return forms.ChoiceField(
+                label=db_field.verbose_name.capitalize(),
+                choices=time_zone_choices,
+                help_text=db_field.help_text,
+            )
+        return super().formfield_for_dbfield(db_field, request, **kwargs)
+
+    def save_model(self, request, obj: Merchant, form, change: bool) -> None:
+        previous_zone = form.initial.get("time_zone")
+        super().save_model(request, obj, form, change)
+        if change and previous_zone and obj.time_zone != previous_zone:
+            follow_merchant_time_zone(obj, previous_zone)
 
     @admin.display(boolean=True, description=_("API token"))
     def api_token_set(self, obj: Merchant) -> bool:

@@ -7,6 +7,11 @@ from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Merchant, User, supported_language
+from accounts.time_zones import (
+    is_known_time_zone,
+    time_zone_choices,
+    time_zone_for_new_merchant,
+)
 
 
 class SignupForm(forms.Form):
@@ -30,12 +35,19 @@ class SignupForm(forms.Form):
         strip=False,
         widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
     )
+    # Filled in by the page's script from the browser. A hidden field's error could not be
+    # shown or corrected, so anything this server does not know is dropped, never refused.
+    time_zone = forms.CharField(required=False, widget=forms.HiddenInput)
 
     def clean_merchant_name(self) -> str:
         name = self.cleaned_data["merchant_name"].strip()
         if not name:
             raise forms.ValidationError(_("Enter the name of your company or shop."))
         return name
+
+    def clean_time_zone(self) -> str:
+        name = self.cleaned_data["time_zone"]
+        return name if is_known_time_zone(name) else ""
 
     def clean_email(self) -> str:
         email = User.objects.normalize_email(self.cleaned_data["email"]).lower()
@@ -59,8 +71,11 @@ class SignupForm(forms.Form):
     @transaction.atomic
     def save(self, *, language: str) -> User:
         """The merchant and its first user; ``language`` is the one the sign-up page was in."""
+        language = supported_language(language)
         merchant = Merchant.objects.create(
-            name=self.cleaned_data["merchant_name"], language=supported_language(language)
+            name=self.cleaned_data["merchant_name"],
+            language=language,
+            time_zone=time_zone_for_new_merchant(self.cleaned_data.get("time_zone"), language),
         )
         return User.objects.create_user(
             email=self.cleaned_data["email"],
@@ -77,7 +92,13 @@ class EmailAuthenticationForm(AuthenticationForm):
 
 
 class MerchantSettingsForm(forms.ModelForm):
+    time_zone = forms.ChoiceField(
+        label=_("Time zone"),
+        choices=time_zone_choices,
+        help_text=Merchant._meta.get_field("time_zone").help_text,
+    )
+
     class Meta:
         model = Merchant
-        fields = ["name", "language", "external_accounting_enabled"]
+        fields = ["name", "language", "time_zone", "external_accounting_enabled"]
         labels = {"name": _("Company or shop name")}

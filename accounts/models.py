@@ -11,6 +11,8 @@ from django.db import models
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
+from accounts.time_zones import DEFAULT_TIME_ZONE
+
 
 def language_choices() -> list[tuple[str, str]]:
     # A callable, so that offering another language needs no migration.
@@ -39,6 +41,15 @@ class Merchant(models.Model):
             "Prints of invoices and receipts, the PDFs saved to Google Drive from now on and "
             "the e-mails about backups use this language. Files already in Drive stay as "
             "they are."
+        ),
+    )
+    time_zone = models.CharField(
+        _("time zone"),
+        max_length=64,
+        default=DEFAULT_TIME_ZONE,
+        help_text=_(
+            "The panel shows times in this time zone. Google Drive backups run during its "
+            "night, unless the Google Drive page names another time zone."
         ),
     )
     created_at = models.DateTimeField(auto_now_add=True)

@@ -13,6 +13,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from accounts.forms import EmailAuthenticationForm, MerchantSettingsForm, SignupForm
 from accounts.tenancy import merchant_required
 from documents.models import merchant_has_api_invoices
+from integrations.connection import follow_merchant_time_zone
 
 
 class EmailLoginView(LoginView):
@@ -51,9 +52,12 @@ def _settings_page(request: HttpRequest, form: MerchantSettingsForm, **extra) ->
 @require_http_methods(["GET", "POST"])
 def settings_view(request: HttpRequest) -> HttpResponse:
     merchant = request.merchant  # type: ignore[attr-defined]
+    previous_zone = merchant.time_zone
     form = MerchantSettingsForm(request.POST or None, instance=merchant)
     if request.method == "POST" and form.is_valid():
         form.save()
+        if merchant.time_zone != previous_zone:
+            follow_merchant_time_zone(merchant, previous_zone)
         messages.success(request, _("Settings saved."))
         return redirect("accounts:settings")
     return _settings_page(request, form)

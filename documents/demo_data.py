@@ -214,6 +214,8 @@ class Profile:
     delivery_methods: tuple[str, ...]
     # Of the panel, its prints and e-mails (Merchant.language).
     language: str = "en"
+    # Of the panel's times and the backups' night (Merchant.time_zone).
+    time_zone: str = "Europe/Warsaw"
 
 
 # fmt: off
@@ -247,6 +249,7 @@ PROFILES: tuple[Profile, ...] = (
         payment_methods=("Pix", "Cartão de crédito", "Boleto", "PayPal"),
         delivery_methods=("Correios SEDEX", "Correios PAC", "Jadlog", "CTT Expresso"),
         language="pt-br",
+        time_zone="America/Sao_Paulo",
     ),
     Profile(
         name="Northbridge Trading Ltd",
@@ -260,6 +263,7 @@ PROFILES: tuple[Profile, ...] = (
         markets=(("GBP", UNITED_KINGDOM, 75), ("EUR", GERMANY, 15), ("PLN", POLAND, 10)),
         payment_methods=("Card", "PayPal", "Bank transfer", "Klarna"),
         delivery_methods=("Royal Mail Tracked 48", "DPD", "Evri", "DHL Express"),
+        time_zone="Europe/London",
     ),
 )
 # fmt: on
@@ -598,7 +602,10 @@ def _seed_merchant(
     profile = PROFILES[index % len(PROFILES)]
     name = profile.name if index < len(PROFILES) else f"{profile.name} #{index + 1}"
     merchant = Merchant.objects.create(
-        name=name, external_accounting_enabled=external, language=profile.language
+        name=name,
+        external_accounting_enabled=external,
+        language=profile.language,
+        time_zone=profile.time_zone,
     )
     email = merchant_email(index)
     User.objects.create(email=email, username=email, password=password_hash, merchant=merchant)

@@ -118,8 +118,18 @@ class ConnectError(Exception):
 
 
 def integration_for(merchant: Merchant) -> GoogleDriveIntegration:
-    integration, _created = GoogleDriveIntegration.objects.get_or_create(merchant=merchant)
+    integration, _created = GoogleDriveIntegration.objects.get_or_create(
+        merchant=merchant, defaults={"time_zone": merchant.time_zone}
+    )
     return integration
+
+
+def follow_merchant_time_zone(merchant: Merchant, previous_zone: str) -> None:
+    """A backup that ran in the merchant's old time zone moves with it; one the merchant set
+    apart on the Google Drive page keeps its own."""
+    GoogleDriveIntegration.objects.filter(merchant=merchant, time_zone=previous_zone).update(
+        time_zone=merchant.time_zone
+    )
 
 
 def invoices_backup_available(merchant: Merchant) -> bool:

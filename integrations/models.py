@@ -7,9 +7,8 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Merchant
+from accounts.time_zones import DEFAULT_TIME_ZONE
 from integrations.crypto import EncryptedTextField
-
-DEFAULT_TIME_ZONE = "Europe/Warsaw"
 
 
 class GoogleDriveIntegration(models.Model):

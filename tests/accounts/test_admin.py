@@ -63,6 +63,7 @@ def test_merchant_admin_never_offers_the_token_hash(admin_client, data):
         {
             "name": "Renamed",
             "language": "en",
+            "time_zone": merchant.time_zone,
             "api_token_hash": "f" * 64,
             "users-TOTAL_FORMS": "1",
             "users-INITIAL_FORMS": "1",
@@ -85,6 +86,7 @@ def test_support_sees_and_can_change_a_merchants_language(admin_client, data):
         {
             "name": merchant.name,
             "language": "pt-br",
+            "time_zone": merchant.time_zone,
             "users-TOTAL_FORMS": "1",
             "users-INITIAL_FORMS": "1",
             "users-0-id": str(data["accounts_user"].pk),

@@ -8,6 +8,9 @@ from tests.accounts.factories import make_merchant
 
 pytestmark = pytest.mark.django_db
 
+# What the page's time zone select posts when left as it is (a new merchant's default).
+ZONE = {"time_zone": "Europe/Warsaw"}
+
 
 def test_rotating_shows_the_token_once_and_stores_only_its_hash(client):
     merchant, user = make_merchant()
@@ -70,7 +73,7 @@ def test_toggle_external_accounting_and_rename(client):
 
     response = client.post(
         reverse("accounts:settings"),
-        {"name": "New name", "language": "en", "external_accounting_enabled": "on"},
+        {**ZONE, "name": "New name", "language": "en", "external_accounting_enabled": "on"},
     )
 
     assert response.status_code == 302
@@ -80,7 +83,7 @@ def test_toggle_external_accounting_and_rename(client):
     page = client.get(reverse("accounts:settings")).content.decode()
     assert "invoices cannot be backed up" in page
 
-    client.post(reverse("accounts:settings"), {"name": "New name", "language": "en"})
+    client.post(reverse("accounts:settings"), {**ZONE, "name": "New name", "language": "en"})
     merchant.refresh_from_db()
     assert merchant.external_accounting_enabled is False
     assert Merchant.objects.get(pk=other.pk).name == "Other"
@@ -93,6 +96,7 @@ def test_settings_form_cannot_set_the_token_hash(client):
     client.post(
         reverse("accounts:settings"),
         {
+            **ZONE,
             "name": "X",
             "language": "en",
             "api_token_hash": hash_api_token("dbk_chosen"),
@@ -112,7 +116,7 @@ def test_merchant_chooses_the_language_of_documents_and_emails(client):
     assert '<option value="pt-br">Português (Brasil)</option>' in page
 
     response = client.post(
-        reverse("accounts:settings"), {"name": merchant.name, "language": "pt-br"}
+        reverse("accounts:settings"), {**ZONE, "name": merchant.name, "language": "pt-br"}
     )
 
     assert response.status_code == 302
@@ -128,7 +132,9 @@ def test_a_language_the_site_does_not_offer_is_refused(client):
     merchant, user = make_merchant()
     client.force_login(user)
 
-    response = client.post(reverse("accounts:settings"), {"name": merchant.name, "language": "de"})
+    response = client.post(
+        reverse("accounts:settings"), {**ZONE, "name": merchant.name, "language": "de"}
+    )
 
     assert response.status_code == 200
     assert "Select a valid choice" in response.content.decode()
