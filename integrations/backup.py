@@ -505,8 +505,7 @@ class RunExecution:
     def _stop_for(self, error: DriveError, *, code: str) -> StopRun:
         """The StopRun for a failure that ends the run; marks access loss on the integration."""
         if error.kind == ErrorKind.ACCESS_LOST:
-            self._mark_access_lost(error)
-            return StopRun("access_lost", "access_lost", retryable=False, detail=error.detail)
+            return self._stop_for_refused_grant(error)
         if error.kind == ErrorKind.QUOTA:
             return StopRun("quota", "quota", retryable=False, detail=error.detail)
         if error.kind == ErrorKind.PERMANENT and error.status is None:
@@ -516,19 +515,47 @@ class RunExecution:
             return StopRun(code, None, retryable=False, detail=error.detail)
         return StopRun("google_unavailable", "transient", retryable=True, detail=error.detail)
 
-    def _mark_access_lost(self, error: DriveError) -> None:
-        message = run_errors.english_message("access_lost")
-        # Only the grant this run used: a reconnect meanwhile must not be marked lost.
-        GoogleDriveIntegration.objects.filter(
-            pk=self.integration.pk,
-            status=GoogleDriveIntegration.Status.CONNECTED,
-            connected_at=self.integration.connected_at,
-        ).update(
-            status=GoogleDriveIntegration.Status.ACCESS_LOST,
-            access_lost_at=timezone.now(),
-            last_error=message,
+    def _stop_for_refused_grant(self, error: DriveError) -> StopRun:
+        """Google refused the grant this run holds: access lost, or the merchant's own doing.
+
+        Disconnect and a switch to another Google account revoke this grant at Google, so the
+        running upload meets the revoked token before the run looks at the integration again.
+        Then the run stops as disconnected: no "access lost" on the page, in an e-mail or in
+        the failure count.
+        """
+        if self._mark_access_lost():
+            logger.warning("Integration %s lost access to Google: %s", self.integration.pk, error)
+            return StopRun("access_lost", "access_lost", retryable=False, detail=error.detail)
+        if self._integration_status() == GoogleDriveIntegration.Status.ACCESS_LOST:
+            return StopRun("access_lost", "access_lost", retryable=False, detail=error.detail)
+        logger.info(
+            "Run %s stopped: Google Drive was disconnected or reconnected meanwhile", self.run.pk
         )
-        logger.warning("Integration %s lost access to Google: %s", self.integration.pk, error)
+        return StopRun("disconnected", "disconnected", retryable=False, detail=error.detail)
+
+    def _mark_access_lost(self) -> bool:
+        """Mark the integration "access lost"; False if the grant is no longer its own."""
+        message = run_errors.english_message("access_lost")
+        # Only the grant this run used: after a disconnect or a reconnect meanwhile the
+        # integration holds no grant or another one, which has not been lost.
+        return bool(
+            GoogleDriveIntegration.objects.filter(
+                pk=self.integration.pk,
+                status=GoogleDriveIntegration.Status.CONNECTED,
+                connected_at=self.integration.connected_at,
+            ).update(
+                status=GoogleDriveIntegration.Status.ACCESS_LOST,
+                access_lost_at=timezone.now(),
+                last_error=message,
+            )
+        )
+
+    def _integration_status(self) -> str | None:
+        return (
+            GoogleDriveIntegration.objects.filter(pk=self.integration.pk)
+            .values_list("status", flat=True)
+            .first()
+        )
 
     def _file_failed(self, upload_kind: str, number: str, code: str, detail: str, retry: bool):
         tally = self.tally

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
+import logging
 
 import pytest
 
-from integrations import backup
+from integrations import backup, connection
 from integrations.google.drive import RESUMABLE_THRESHOLD, DriveClient
 from integrations.models import BackedUpFile, BackupRun, GoogleDriveIntegration
+from tests.factories import connect_integration
 
 from .helpers import (
     NOV,
@@ -203,6 +205,59 @@ def test_disconnecting_during_the_run_stops_the_uploads(
     assert sum(documents_in_drive(engine).values()) == 2
     documents_only.refresh_from_db()
     assert documents_only.consecutive_failures == 0
+
+
+def test_disconnect_pressed_during_a_run_stops_it_as_disconnected_not_as_lost_access(
+    engine, documents_only, merchant, monkeypatch, caplog
+):
+    """Disconnect revokes the grant at Google, so the running upload meets a revoked token
+    before the run looks at the integration again: the merchant's doing, not lost access."""
+    make_documents(merchant, 5)
+    original = backup.RunExecution._count_upload
+
+    def disconnect_after_first(self, upload):
+        original(self, upload)
+        if self.tally.files == 1:
+            assert connection.disconnect(merchant) == connection.DisconnectOutcome.REVOKED
+
+    monkeypatch.setattr(backup.RunExecution, "_count_upload", disconnect_after_first)
+    caplog.set_level(logging.INFO, logger="integrations")
+
+    run, outcome = run_backup(documents_only)
+
+    assert (outcome.status, outcome.reason) == ("partial", "disconnected")
+    assert [e["code"] for e in run.errors] == ["disconnected"]
+    assert run.files_uploaded == 1
+    documents_only.refresh_from_db()
+    assert documents_only.status == GoogleDriveIntegration.Status.NOT_CONNECTED
+    assert (documents_only.consecutive_failures, documents_only.last_error) == (0, "")
+    assert not [r for r in caplog.records if r.levelno >= logging.WARNING], caplog.text
+
+
+def test_switching_google_account_during_a_run_stops_it_as_disconnected(
+    engine, documents_only, merchant, monkeypatch
+):
+    """A switch revokes the previous account's grant; the new connection must not be
+    marked as having lost access, nor counted as failing."""
+    make_documents(merchant, 5)
+    original = backup.RunExecution._count_upload
+
+    def switch_after_first(self, upload):
+        original(self, upload)
+        if self.tally.files == 1:
+            connect_integration(engine, merchant, "other@example.com")
+            engine.user_revokes_app("merchant@example.com")
+
+    monkeypatch.setattr(backup.RunExecution, "_count_upload", switch_after_first)
+
+    run, outcome = run_backup(documents_only)
+
+    assert (outcome.status, outcome.reason) == ("partial", "disconnected")
+    assert [e["code"] for e in run.errors] == ["disconnected"]
+    documents_only.refresh_from_db()
+    assert documents_only.status == GoogleDriveIntegration.Status.CONNECTED
+    assert documents_only.google_email == "other@example.com"
+    assert (documents_only.consecutive_failures, documents_only.last_error) == (0, "")
 
 
 def test_disconnected_integration_gets_no_upload(engine, documents_only, merchant):
