@@ -36,6 +36,17 @@ def _default_language():
     translation.deactivate()
 
 
+@pytest.fixture
+def eager_celery():
+    """Tasks (and their retries, and the e-mails they queue) run in the calling thread."""
+    from backupsite.celery import app
+
+    saved = app.conf.task_always_eager
+    app.conf.task_always_eager = True
+    yield app
+    app.conf.task_always_eager = saved
+
+
 FAKE_CLIENT_ID = "fake-client-id.apps.googleusercontent.com"
 FAKE_CLIENT_SECRET = "fake-client-secret"
 TEST_SERVER_CALLBACK = "http://testserver/integrations/google-drive/callback/"

@@ -3,10 +3,11 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from django.core import mail
 from django.core.management import CommandError, call_command
 
 from accounts.models import User
-from integrations.models import BackupRun
+from integrations.models import BackupRun, GoogleDriveIntegration
 
 from .helpers import invoice, receipt
 
@@ -33,3 +34,62 @@ def test_backup_now_runs_one_merchant_and_says_what_it_did(engine, integration, 
 def test_backup_now_fails_loudly_when_nothing_matches(engine, integration):
     with pytest.raises(CommandError):
         call_command("backup_now", merchant="nobody@example.com")
+
+
+# The command ends a run the way a worker's last attempt does, e-mails included.
+
+
+@pytest.fixture
+def owner(merchant) -> User:
+    return User.objects.create_user(email="owner@loja.example", password="x", merchant=merchant)
+
+
+def test_backup_now_with_a_revoked_grant_mails_the_merchant_once(
+    engine, documents_only, merchant, owner, eager_celery
+):
+    invoice(merchant, "FV 1/X", dt.date.today())
+    engine.user_revokes_app("merchant@example.com")
+
+    with pytest.raises(CommandError):
+        call_command("backup_now", merchant=owner.email)
+
+    documents_only.refresh_from_db()
+    assert documents_only.status == GoogleDriveIntegration.Status.ACCESS_LOST
+    assert documents_only.access_lost_notified_at is not None
+    [message] = mail.outbox
+    assert message.to == [owner.email]
+    assert "reconnect" in message.subject.lower()
+
+
+def test_backup_now_failing_twice_in_a_row_mails_the_merchant(
+    engine, documents_only, merchant, owner, eager_celery, settings
+):
+    settings.BACKUP_DRIVE_MAX_ATTEMPTS = 2
+    invoice(merchant, "FV 1/X", dt.date.today())
+    engine.configure(p_503=1.0)
+
+    for _night in range(2):
+        with pytest.raises(CommandError):
+            call_command("backup_now", merchant=owner.email)
+
+    assert [m.subject for m in mail.outbox] == ["Google Drive backup failed twice in a row"]
+    assert mail.outbox[0].to == [owner.email]
+
+
+def test_backup_now_succeeding_clears_the_full_drive_mark(
+    engine, documents_only, merchant, owner, eager_celery
+):
+    engine.configure(storage_quota_bytes=1)
+    invoice(merchant, "FV 1/X", dt.date.today())
+    with pytest.raises(CommandError):
+        call_command("backup_now", merchant=owner.email)
+    engine.configure(storage_quota_bytes=None)
+    call_command("backup_now", merchant=owner.email)
+    engine.configure(storage_quota_bytes=1)
+    invoice(merchant, "FV 2/X", dt.date.today())
+
+    with pytest.raises(CommandError):
+        call_command("backup_now", merchant=owner.email)
+
+    assert len(mail.outbox) == 2
+    assert all("full" in m.subject for m in mail.outbox)

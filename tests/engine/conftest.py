@@ -27,15 +27,6 @@ def enqueued() -> Enqueued:
     return Enqueued()
 
 
-@pytest.fixture
-def eager_celery():
-    """Tasks (and their retries, and the e-mails they queue) run in the calling thread."""
-    saved = app.conf.task_always_eager
-    app.conf.task_always_eager = True
-    yield app
-    app.conf.task_always_eager = saved
-
-
 def make_integration(
     name: str = "Loja Azul",
     *,

@@ -4,6 +4,8 @@
 
 EMAIL is the e-mail of one of the merchant's users or of the connected Google account. A run
 that is already queued or running for the integration is continued rather than duplicated.
+The outcome has the worker's consequences too: a lost grant, a full Drive or a second failure
+in a row queues the merchant's e-mail, and a success clears what earlier problems marked.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from django.db.models import Q
 
 from integrations.backup import execute_run
 from integrations.models import BackupRun, GoogleDriveIntegration
+from integrations.tasks import after_final_outcome
 
 
 class Command(BaseCommand):
@@ -42,6 +45,8 @@ class Command(BaseCommand):
                 f"({run.get_trigger_display()})"
             )
             outcome = execute_run(run.pk)
+            if not outcome.skipped:
+                after_final_outcome(run.pk, outcome)
             run.refresh_from_db()
             self.stdout.write(describe_run(run, outcome.status, outcome.message))
             failed += outcome.status in (BackupRun.Status.FAILED, BackupRun.Status.PARTIAL)
