@@ -13,6 +13,8 @@ from integrations.dispatch import BackupNowRefused, active_run, back_up_now_refu
 from integrations.models import BackupRun, GoogleDriveIntegration
 
 HISTORY_LENGTH = 30
+# The run_errors code of a run that stopped because Google Drive was disconnected.
+DISCONNECTED_CODE = "disconnected"
 
 REFUSAL_MESSAGES = {
     BackupNowRefused.NOT_CONNECTED: gettext_lazy(
@@ -62,14 +64,41 @@ def refusal_message(reason: str) -> str:
     return str(REFUSAL_MESSAGES[reason])
 
 
-def status_badge(status: str) -> str:
-    return STATUS_BADGES.get(status, "badge-info")
+def stopped_by_disconnect(run: BackupRun) -> bool:
+    """The merchant disconnected (or switched Google accounts) while the run was going.
+
+    Not a failure of the backup: the run stopped because it was told to.
+    """
+    errors = run.errors or []
+    return (
+        run.status not in BackupRun.ACTIVE_STATUSES
+        and bool(errors)
+        and errors[0].get("code") == DISCONNECTED_CODE
+    )
+
+
+def result_label(run: BackupRun) -> str:
+    if stopped_by_disconnect(run):
+        return _("Stopped: Google Drive was disconnected")
+    return str(run.get_status_display())
+
+
+def result_badge(run: BackupRun) -> str:
+    """The badge class of the run's result; a neutral one for a run the merchant stopped."""
+    if stopped_by_disconnect(run):
+        return ""
+    return STATUS_BADGES.get(run.status, "badge-info")
 
 
 def error_messages(run: BackupRun) -> list[str]:
-    """The run's problems in the viewer's language, one line each, document number first."""
+    """The run's problems in the viewer's language, one line each, document number first.
+
+    A disconnect is told by the result itself, so it is no problem of its own.
+    """
     lines = []
     for entry in run.errors or []:
+        if entry.get("code") == DISCONNECTED_CODE:
+            continue
         text = run_errors.describe(entry)
         number = entry.get("number")
         lines.append(f"{number}: {text}" if number else text)
@@ -109,7 +138,7 @@ def progress_text(run: BackupRun) -> str:
             "%(done)s of %(total)s files backed up",
             run.progress_total,
         ) % {"done": run.progress_done, "total": run.progress_total}
-    return str(run.get_status_display())
+    return result_label(run)
 
 
 def progress_payload(run: BackupRun) -> dict:
@@ -117,7 +146,7 @@ def progress_payload(run: BackupRun) -> dict:
     return {
         "id": run.pk,
         "status": run.status,
-        "status_label": str(run.get_status_display()),
+        "status_label": result_label(run),
         "active": run.status in BackupRun.ACTIVE_STATUSES,
         "done": run.progress_done,
         "total": run.progress_total,

@@ -23,8 +23,13 @@ def run_error_messages(run: BackupRun) -> list[str]:
 
 
 @register.filter
-def run_status_badge(status: str) -> str:
-    return run_history.status_badge(status)
+def run_result_label(run: BackupRun) -> str:
+    return run_history.result_label(run)
+
+
+@register.filter
+def run_result_badge(run: BackupRun) -> str:
+    return run_history.result_badge(run)
 
 
 @register.filter

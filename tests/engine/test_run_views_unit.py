@@ -217,6 +217,51 @@ def test_problems_are_in_words_a_merchant_understands(client, integration):
     assert 'class="badge badge-warn"' in html
 
 
+def result_cell(html: str, run: BackupRun) -> str:
+    row = html.split(f'<tr id="run-{run.pk}">', 1)[1].split("</tr>", 1)[0]
+    return row.split("<td", 4)[3].split("</td>", 1)[0]
+
+
+@pytest.mark.parametrize("status", [BackupRun.Status.PARTIAL, BackupRun.Status.FAILED])
+def test_a_run_stopped_by_disconnect_says_so_not_failed(client, integration, settings, status):
+    run = make_run(
+        integration,
+        status=status,
+        finished_at=timezone.now(),
+        errors=[run_errors.error_entry("disconnected")],
+    )
+
+    html = client.get(PAGE_URL).content.decode()
+    cell = result_cell(html, run)
+    assert "Stopped: Google Drive was disconnected" in cell
+    assert "badge-error" not in cell and "badge-warn" not in cell
+    assert "Failed" not in cell and "Finished with errors" not in cell
+    # It is the merchant's own doing, not a problem to look into.
+    assert "1 problem" not in html
+
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "pt-br"
+    html = client.get(PAGE_URL).content.decode()
+    assert "Interrompido: o Google Drive foi desconectado" in result_cell(html, run)
+
+
+def test_a_stopped_run_still_lists_the_files_that_failed_before(client, integration):
+    run = make_run(
+        integration,
+        status=BackupRun.Status.PARTIAL,
+        finished_at=timezone.now(),
+        errors=[
+            run_errors.error_entry("disconnected"),
+            run_errors.error_entry("render_failed", kind="invoice", number="FV 3/11/2026"),
+        ],
+    )
+
+    html = client.get(PAGE_URL).content.decode()
+
+    assert "Stopped: Google Drive was disconnected" in result_cell(html, run)
+    assert "1 problem" in html
+    assert "FV 3/11/2026: The PDF of this document could not be created." in html
+
+
 def test_a_running_run_shows_a_progress_bar_that_polls(client, integration):
     run = make_run(
         integration,
