@@ -19,6 +19,25 @@ BASE_DIR = Path(__file__).resolve().parent.parent
 env = environ.Env()
 environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
 
+
+def read_fake_google_env(path: Path) -> None:
+    """Take the fake_google settings `make run` wrote to `path` for what the environment (or
+    .env) does not set.
+
+    Without Google credentials scripts/run.sh points its processes at a local fake_google and
+    writes the same settings to this file, so that a manage.py command started from another
+    shell (backup_now) talks to that fake too instead of Google. A GOOGLE_OAUTH_CLIENT_ID in
+    the environment is a real client: a file left by an earlier `make run` is then ignored.
+    An empty one counts as unset, as it does in run.sh.
+    """
+    if os.environ.get("GOOGLE_OAUTH_CLIENT_ID") or not path.is_file():
+        return
+    os.environ.pop("GOOGLE_OAUTH_CLIENT_ID", None)
+    environ.Env.read_env(path, overwrite=False)
+
+
+read_fake_google_env(BASE_DIR / "var" / "fake-google.env")
+
 # A development key only: production must set SECRET_KEY.
 SECRET_KEY = env("SECRET_KEY", default="dev-only-insecure-key-change-me-3f9a1c")
 DEBUG = env.bool("DEBUG", default=False)

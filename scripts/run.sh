@@ -4,16 +4,35 @@
 set -euo pipefail
 mkdir -p var
 procfile=Procfile
+# fake_google's settings for the app, also read by backupsite/settings.py: a manage.py command
+# started from another shell (backup_now) then talks to this fake, as the processes do.
+fake_env=var/fake-google.env
 
-if [ -z "${GOOGLE_OAUTH_CLIENT_ID:-}" ]; then
+google_credentials_set() {
+  [ -n "${GOOGLE_OAUTH_CLIENT_ID:-}" ] ||
+    grep -qsE "^(export )?GOOGLE_OAUTH_CLIENT_ID=[\"']?[^\"'[:space:]]" .env
+}
+
+if google_credentials_set; then
+  # Real Google from now on: no command may pick up the fake of an earlier run.
+  rm -f "$fake_env"
+else
   fake_port="${FAKE_GOOGLE_PORT:-8765}"
   fake="http://127.0.0.1:${fake_port}"
-  export GOOGLE_OAUTH_CLIENT_ID="fake-client-id.apps.googleusercontent.com"
-  export GOOGLE_OAUTH_CLIENT_SECRET="fake-client-secret"
-  export GOOGLE_OAUTH_AUTH_URI="${fake}/o/oauth2/auth"
-  export GOOGLE_OAUTH_TOKEN_URI="${fake}/token"
-  export GOOGLE_OAUTH_REVOKE_URI="${fake}/revoke"
-  export GOOGLE_API_ROOT="${fake}/"
+  cat > "$fake_env.tmp" <<EOF
+# Written by scripts/run.sh (make run without Google credentials). The app reads it while
+# GOOGLE_OAUTH_CLIENT_ID is unset, so manage.py commands use the same fake_google as make run.
+GOOGLE_OAUTH_CLIENT_ID=fake-client-id.apps.googleusercontent.com
+GOOGLE_OAUTH_CLIENT_SECRET=fake-client-secret
+GOOGLE_OAUTH_AUTH_URI=${fake}/o/oauth2/auth
+GOOGLE_OAUTH_TOKEN_URI=${fake}/token
+GOOGLE_OAUTH_REVOKE_URI=${fake}/revoke
+GOOGLE_API_ROOT=${fake}/
+EOF
+  mv "$fake_env.tmp" "$fake_env"
+  set -a
+  . "$fake_env"
+  set +a
   procfile=var/Procfile.fake-google
   {
     cat Procfile
