@@ -4,6 +4,9 @@
 set -euo pipefail
 mkdir -p var
 procfile=Procfile
+web_port="${PORT:-8000}"
+# Links in the e-mails lead to this server unless SITE_URL says otherwise.
+export SITE_URL="${SITE_URL:-http://127.0.0.1:${web_port}}"
 # fake_google's settings for the app, also read by backupsite/settings.py: a manage.py command
 # started from another shell (backup_now) then talks to this fake, as the processes do.
 fake_env=var/fake-google.env
@@ -36,11 +39,11 @@ EOF
   procfile=var/Procfile.fake-google
   {
     cat Procfile
-    echo "google: python -m fake_google --port ${fake_port} --redirect-uri http://127.0.0.1:${PORT:-8000}/integrations/google-drive/callback/ --redirect-uri http://localhost:${PORT:-8000}/integrations/google-drive/callback/"
+    echo "google: python -m fake_google --port ${fake_port} --redirect-uri http://127.0.0.1:${web_port}/integrations/google-drive/callback/ --redirect-uri http://localhost:${web_port}/integrations/google-drive/callback/"
   } > "$procfile"
   echo "No GOOGLE_OAUTH_CLIENT_ID set: using fake_google at ${fake} (see its Drive at ${fake}/_fake/)"
 fi
 
 export PATH="$PWD/.venv/bin:$PATH"
 # honcho gives each process its own PORT from this base; web comes first in the Procfile.
-exec honcho --procfile "$procfile" --app-root "$PWD" start --port "${PORT:-8000}"
+exec honcho --procfile "$procfile" --app-root "$PWD" start --port "$web_port"
