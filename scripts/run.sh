@@ -20,7 +20,15 @@ if google_credentials_set; then
   # Real Google from now on: no command may pick up the fake of an earlier run.
   rm -f "$fake_env"
 else
-  fake_port="${FAKE_GOOGLE_PORT:-8765}"
+  # The web process listens on PORT, so fake_google must not: 8765 unless that is PORT.
+  default_fake_port=8765
+  [ "$web_port" != 8765 ] || default_fake_port=8766
+  fake_port="${FAKE_GOOGLE_PORT:-$default_fake_port}"
+  if [ "$fake_port" = "$web_port" ]; then
+    echo "FAKE_GOOGLE_PORT and PORT are both ${web_port}: fake_google and the web server" \
+      "cannot share a port; set FAKE_GOOGLE_PORT to another one." >&2
+    exit 1
+  fi
   fake="http://127.0.0.1:${fake_port}"
   cat > "$fake_env.tmp" <<EOF
 # Written by scripts/run.sh (make run without Google credentials). The app reads it while

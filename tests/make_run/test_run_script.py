@@ -19,3 +19,36 @@ def test_a_site_url_given_is_kept(make_run):
     started = make_run(PORT="8790", SITE_URL="https://panel.example.com")
 
     assert started.env["SITE_URL"] == "https://panel.example.com"
+
+
+def test_fake_google_listens_on_8765_by_default(make_run):
+    started = make_run()
+
+    assert "google: python -m fake_google --port 8765 " in started.procfile
+    assert started.env["GOOGLE_API_ROOT"] == "http://127.0.0.1:8765/"
+
+
+def test_fake_google_moves_aside_for_a_web_server_on_its_default_port(make_run):
+    started = make_run(PORT="8765")
+
+    assert started.returncode == 0, started.stderr
+    assert started.honcho_args[-2:] == ["--port", "8765"]
+    assert "google: python -m fake_google --port 8766 " in started.procfile
+    assert "--redirect-uri http://127.0.0.1:8765/integrations" in started.procfile
+    assert started.env["GOOGLE_API_ROOT"] == "http://127.0.0.1:8766/"
+
+
+def test_fake_google_port_given_is_used(make_run):
+    started = make_run(PORT="8790", FAKE_GOOGLE_PORT="8791")
+
+    assert "google: python -m fake_google --port 8791 " in started.procfile
+    assert started.env["GOOGLE_OAUTH_TOKEN_URI"] == "http://127.0.0.1:8791/token"
+
+
+def test_the_same_port_for_both_is_refused_before_anything_starts(make_run):
+    started = make_run(PORT="8790", FAKE_GOOGLE_PORT="8790")
+
+    assert started.returncode != 0
+    assert "FAKE_GOOGLE_PORT" in started.stderr
+    assert "honcho" not in started.stdout
+    assert not started.fake_env_file.exists()
