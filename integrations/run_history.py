@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import timedelta
 
+from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
@@ -49,6 +50,14 @@ class RunHistory:
     @property
     def refusal_message(self) -> str:
         return str(REFUSAL_MESSAGES[self.refusal]) if self.refusal else ""
+
+    @property
+    def button_hint(self) -> str:
+        """Why "Back up now" is disabled. A backup in progress (often the one the merchant
+        just started) is no refusal: the hint only says what is going on."""
+        if self.refusal == BackupNowRefused.ALREADY_ACTIVE:
+            return _("Backing up now…")
+        return self.refusal_message
 
 
 def history_for(integration: GoogleDriveIntegration) -> RunHistory:
@@ -118,6 +127,10 @@ def format_duration(duration: timedelta | None) -> str:
     return _("%(seconds)d s") % {"seconds": seconds}
 
 
+def format_size(num_bytes: int) -> str:
+    return filesizeformat(num_bytes)
+
+
 def progress_percent(run: BackupRun) -> int | None:
     """None while the run does not know yet how much there is to do."""
     if not run.progress_total:
@@ -154,6 +167,7 @@ def progress_payload(run: BackupRun) -> dict:
         "text": progress_text(run),
         "files_uploaded": run.files_uploaded,
         "bytes_uploaded": run.bytes_uploaded,
+        "bytes_label": format_size(run.bytes_uploaded),
         "orders_exported": run.orders_exported,
         "invoices_uploaded": run.invoices_uploaded,
         "receipts_uploaded": run.receipts_uploaded,

@@ -38,6 +38,11 @@ def run_duration(duration: timedelta | None) -> str:
 
 
 @register.filter
+def run_size(num_bytes: int) -> str:
+    return run_history.format_size(num_bytes)
+
+
+@register.filter
 def run_progress_percent(run: BackupRun) -> int | None:
     return run_history.progress_percent(run)
 

@@ -278,7 +278,78 @@ def test_a_running_run_shows_a_progress_bar_that_polls(client, integration):
     assert "fetch(" in html
     assert "<script src" not in html
     assert "disabled" in html.split('id="backup-now"')[1].split(">")[0]
-    assert "A backup is already in progress" in html
+
+
+def live_cells(html: str, run: BackupRun) -> dict[str, str]:
+    """The cells of a run's row that the page's polling keeps up to date, by payload key."""
+    row = html.split(f'<tr id="run-{run.pk}">', 1)[1].split("</tr>", 1)[0]
+    cells = {}
+    for part in row.split('data-live="')[1:]:
+        key, rest = part.split('"', 1)
+        cells[key] = rest.split(">", 1)[1].split("<", 1)[0]
+    return cells
+
+
+def test_a_running_row_shows_the_progress_so_far_and_follows_it(client, integration):
+    run = make_run(
+        integration,
+        status=BackupRun.Status.RUNNING,
+        started_at=timezone.now(),
+        progress_total=24,
+        progress_done=5,
+        invoices_uploaded=3,
+        receipts_uploaded=2,
+        files_uploaded=5,
+        bytes_uploaded=2_500_000,
+    )
+
+    html = client.get(PAGE_URL).content.decode()
+
+    assert "5 of 24 files backed up" in html
+    cells = live_cells(html, run)
+    assert cells == {
+        "status_label": "Running",
+        "orders_exported": "0",
+        "invoices_uploaded": "3",
+        "receipts_uploaded": "2",
+        "bytes_label": cells["bytes_label"],
+    }
+    body = client.get(progress_url(run)).json()
+    assert body["bytes_label"] == cells["bytes_label"] != ""
+    assert "row.querySelectorAll" in html
+
+
+def test_a_finished_row_is_not_updated_by_the_page(client, integration):
+    run = make_run(integration, status=BackupRun.Status.SUCCEEDED, finished_at=timezone.now())
+
+    assert live_cells(client.get(PAGE_URL).content.decode(), run) == {}
+
+
+def backup_now_hint(html: str) -> str:
+    button = html.split('id="backup-now"', 1)[1].split(">", 1)[0]
+    assert "disabled" in button and 'aria-describedby="backup-now-why"' in button
+    return html.split('id="backup-now-why">', 1)[1].split("<", 1)[0]
+
+
+def test_right_after_back_up_now_the_page_does_not_read_as_a_refusal(
+    client, queued, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(BACKUP_NOW_URL, follow=True)
+
+    html = response.content.decode()
+    assert "The backup has started" in html
+    assert "A backup is already in progress" not in html
+    assert backup_now_hint(html) == "Backing up now…"
+
+
+def test_a_nightly_backup_in_progress_disables_the_button_without_a_refusal(client, integration):
+    make_run(integration, trigger=BackupRun.Trigger.SCHEDULED, status=BackupRun.Status.RUNNING)
+
+    html = client.get(PAGE_URL).content.decode()
+
+    assert backup_now_hint(html) == "Backing up now…"
+    assert "A backup is already in progress" not in html
 
 
 def test_the_button_explains_why_it_is_disabled(queued):

@@ -68,9 +68,16 @@ def test_the_progress_bar_follows_a_running_backup(browser, live_server):
     expect(page.get_by_text("FV 3/11/2026: The PDF of this document")).to_be_visible()
     shoot(page, "runs-01-running")
 
-    BackupRun.objects.filter(pk=run.pk).update(progress_done=6)
+    BackupRun.objects.filter(pk=run.pk).update(
+        progress_done=6, invoices_uploaded=4, receipts_uploaded=2, bytes_uploaded=61_667
+    )
     expect(bar).to_have_js_property("value", 60, timeout=10_000)
     expect(page.locator("#active-run-text")).to_have_text("6 of 10 files backed up")
+    # The row's counts follow the bar instead of contradicting it.
+    row = page.locator(f"#run-{run.pk}")
+    expect(row.locator('[data-live="invoices_uploaded"]')).to_have_text("4")
+    expect(row.locator('[data-live="receipts_uploaded"]')).to_have_text("2")
+    expect(row.locator('[data-live="bytes_label"]')).not_to_have_text("0\xa0bytes")
 
     BackupRun.objects.filter(pk=run.pk).update(
         status=BackupRun.Status.SUCCEEDED, finished_at=timezone.now(), progress_done=10
@@ -95,6 +102,8 @@ def test_back_up_now_from_the_page(browser, live_server, monkeypatch):
     expect(page.get_by_role("status").first).to_contain_text("The backup has started")
     expect(page.locator("#active-run-text")).to_have_text("Waiting to start…")
     expect(page.get_by_role("button", name="Back up now")).to_be_disabled()
+    expect(page.locator("#backup-now-why")).to_have_text("Backing up now…")
+    expect(page.get_by_text("A backup is already in progress")).to_have_count(0)
     assert queued == [BackupRun.objects.get().pk]
     shoot(page, "runs-03-back-up-now")
 
