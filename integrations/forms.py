@@ -64,7 +64,8 @@ class DriveSettingsForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         self.invoices_available = invoices_backup_available(merchant)
         if not self.invoices_available:
-            # S11: a disabled field ignores whatever is posted; clean_ stores it as off.
+            # S11: shown unticked and disabled, whatever is stored: nothing of them is backed
+            # up. What is posted for it is ignored, and clean_ keeps the stored choice.
             field = self.fields["backup_invoices"]
             field.disabled = True
             field.initial = False
@@ -78,5 +79,7 @@ class DriveSettingsForm(forms.ModelForm):
 
     def clean_backup_invoices(self) -> bool:
         if not self.invoices_available:
-            return False
+            # The merchant's tick applies again once external accounting is off; the run
+            # leaves external invoices out meanwhile (backup.invoices_wanted).
+            return self.instance.backup_invoices
         return self.cleaned_data["backup_invoices"]

@@ -97,12 +97,37 @@ def test_invoices_box_is_disabled_with_external_accounting_and_no_api_invoices(
     assert invoices["aria-describedby"] == "id_backup_invoices_helptext"
 
 
-def test_a_posted_invoices_box_is_ignored_and_stored_off_under_s11(client, external_accounting):
+@pytest.mark.parametrize("stored", [True, False])
+@pytest.mark.parametrize("posted", ["on", None])
+def test_a_disabled_invoices_box_keeps_the_stored_choice_under_s11(
+    client, external_accounting, stored, posted
+):
+    """Saving the form for another reason (the time zone) must not forget the merchant's
+    choice: it applies again once external accounting is turned off. What is posted for a
+    disabled box is ignored; the run itself leaves such invoices out (S11)."""
+    GoogleDriveIntegration.objects.create(merchant=external_accounting, backup_invoices=stored)
+
+    save(client, backup_orders="on", backup_invoices=posted, time_zone="America/Sao_Paulo")
+
+    integration = integration_of(external_accounting)
+    assert integration.time_zone == "America/Sao_Paulo"
+    assert integration.backup_invoices is stored
+
+
+def test_the_kept_invoices_choice_shows_again_once_external_accounting_is_off(
+    client, external_accounting
+):
     GoogleDriveIntegration.objects.create(merchant=external_accounting, backup_invoices=True)
+    save(client, backup_orders="on", time_zone="America/Sao_Paulo")
+    invoices = form_fields(client.get(PAGE_URL).content)["backup_invoices"]
+    assert "disabled" in invoices and "checked" not in invoices
 
-    save(client, backup_orders="on", backup_invoices="on")
+    external_accounting.external_accounting_enabled = False
+    external_accounting.save()
 
-    assert integration_of(external_accounting).backup_invoices is False
+    invoices = form_fields(client.get(PAGE_URL).content)["backup_invoices"]
+    assert "disabled" not in invoices
+    assert "checked" in invoices
 
 
 def test_invoices_box_is_available_once_invoices_come_through_the_api(client, external_accounting):
