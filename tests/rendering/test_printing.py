@@ -58,6 +58,16 @@ def test_browser_html_has_its_stylesheet_and_no_page_footer(invoice):
     assert 'class="page-footer"' not in html
 
 
+def test_browser_html_names_the_sites_icon_so_no_favicon_ico_is_asked_for(invoice):
+    html = render_print_html(invoice, for_pdf=False)
+    assert '<link rel="icon" href="/static/img/logo.svg" type="image/svg+xml">' in html
+
+
+def test_pdf_html_has_no_icon_link(invoice):
+    # The PDF stays as it was: WeasyPrint has nothing to do with a browser tab's icon.
+    assert 'rel="icon"' not in render_print_html(invoice, for_pdf=True)
+
+
 def test_print_language_follows_the_active_language(invoice):
     with translation.override("pt-br"):
         html = render_print_html(invoice, for_pdf=True)
