@@ -22,6 +22,9 @@ class OrderStatus(models.Model):
     position = models.PositiveIntegerField(default=0)
 
     class Meta:
+        verbose_name = _("order status")
+        # Django would add an "s": "order statuss".
+        verbose_name_plural = _("order statuses")
         ordering = ["merchant", "position", "name"]
         constraints = [
             models.UniqueConstraint(fields=["merchant", "name"], name="uniq_status_name"),
