@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.test import Client
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import formats, timezone, translation
 
 from integrations import run_errors, tasks
 from integrations.models import BackupRun, GoogleDriveIntegration
@@ -215,6 +216,48 @@ def test_problems_are_in_words_a_merchant_understands(client, integration):
     assert "FV 3/11/2026: The PDF of this document could not be created." in html
     assert "Your Google Drive is full" in html
     assert 'class="badge badge-warn"' in html
+
+
+def page_times(integration: GoogleDriveIntegration, *moments: dt.datetime) -> list[str]:
+    """Each moment as the page should write it: one short format, in the page's time zone."""
+    zone = ZoneInfo(integration.time_zone)
+    return [formats.date_format(m.astimezone(zone), "SHORT_DATETIME_FORMAT") for m in moments]
+
+
+@pytest.mark.parametrize("language", ["en", "pt-br"])
+def test_the_page_writes_every_time_in_one_format(client, integration, settings, language):
+    connected = dt.datetime(2026, 11, 2, 9, 30, tzinfo=dt.UTC)
+    started = dt.datetime(2026, 11, 23, 1, 0, tzinfo=dt.UTC)
+    queued = dt.datetime(2026, 11, 24, 0, 27, tzinfo=dt.UTC)
+    GoogleDriveIntegration.objects.filter(pk=integration.pk).update(connected_at=connected)
+    make_run(integration, status=BackupRun.Status.SUCCEEDED, started_at=started)
+    active = make_run(integration, status=BackupRun.Status.QUEUED)
+    BackupRun.objects.filter(pk=active.pk).update(queued_at=queued)
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = language
+
+    html = client.get(PAGE_URL).content.decode()
+
+    with translation.override(language):
+        short = page_times(integration, connected, started, queued)
+        zone = ZoneInfo(integration.time_zone)
+        long = [
+            formats.date_format(m.astimezone(zone), "DATETIME_FORMAT") for m in (connected, queued)
+        ]
+    for written in short:
+        assert written in html
+    for other in long:
+        assert other not in html
+
+
+def test_the_access_lost_date_is_in_the_same_short_format(client, integration):
+    lost = dt.datetime(2026, 11, 20, 3, 15, tzinfo=dt.UTC)
+    GoogleDriveIntegration.objects.filter(pk=integration.pk).update(
+        status=GoogleDriveIntegration.Status.ACCESS_LOST, access_lost_at=lost
+    )
+
+    html = client.get(PAGE_URL).content.decode()
+
+    assert f"was lost on {page_times(integration, lost)[0]}" in html
 
 
 def result_cell(html: str, run: BackupRun) -> str:
