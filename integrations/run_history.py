@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import timedelta
 
-from django.template.defaultfilters import filesizeformat
+from django.utils import formats
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
@@ -14,6 +14,8 @@ from integrations.dispatch import BackupNowRefused, active_run, back_up_now_refu
 from integrations.models import BackupRun, GoogleDriveIntegration
 
 HISTORY_LENGTH = 30
+# SI symbols, the same in every language of the panel.
+SIZE_UNITS = ("kB", "MB", "GB", "TB")
 # The run_errors code of a run that stopped because Google Drive was disconnected.
 DISCONNECTED_CODE = "disconnected"
 
@@ -128,7 +130,21 @@ def format_duration(duration: timedelta | None) -> str:
 
 
 def format_size(num_bytes: int) -> str:
-    return filesizeformat(num_bytes)
+    """Bytes in decimal units, named as such: 61,667 bytes are "61.7 kB".
+
+    Django's filesizeformat divides by 1024 and still writes "KB" (61,667 bytes: "60.2 KB").
+    Google Drive's own pages count in powers of 1000 as well.
+    """
+    if num_bytes < 1000:
+        text = ngettext("%(size)d byte", "%(size)d bytes", num_bytes) % {"size": num_bytes}
+        return text.replace(" ", "\xa0")
+    value = float(num_bytes)
+    for unit in SIZE_UNITS:
+        value /= 1000
+        # 999,960 bytes are "1.0 MB", not "1000.0 kB".
+        if round(value, 1) < 1000 or unit == SIZE_UNITS[-1]:
+            break
+    return f"{formats.number_format(round(value, 1), 1)}\xa0{unit}"
 
 
 def progress_percent(run: BackupRun) -> int | None:

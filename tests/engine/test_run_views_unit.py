@@ -10,7 +10,7 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import formats, timezone, translation
 
-from integrations import run_errors, tasks
+from integrations import run_errors, run_history, tasks
 from integrations.models import BackupRun, GoogleDriveIntegration
 from tests.engine.conftest import make_integration, make_run
 
@@ -193,10 +193,40 @@ def test_the_page_lists_the_last_30_runs_with_their_numbers(client, integration)
 
     assert html.count('<tr id="run-') == 30
     assert "321" in html and "17" in html
-    assert "2.4\xa0MB" in html
+    assert "2.5\xa0MB" in html
     assert "2 min 05 s" in html
     assert "Nightly" in html
     assert 'class="badge badge-ok"' in html
+
+
+@pytest.mark.parametrize(
+    ("size", "english", "portuguese"),
+    [
+        (0, "0\xa0bytes", "0\xa0byte"),  # pt-BR: 0 takes the singular
+        (1, "1\xa0byte", "1\xa0byte"),
+        (999, "999\xa0bytes", "999\xa0bytes"),
+        (1_000, "1.0\xa0kB", "1,0\xa0kB"),
+        (61_667, "61.7\xa0kB", "61,7\xa0kB"),
+        (999_960, "1.0\xa0MB", "1,0\xa0MB"),
+        (2_500_000, "2.5\xa0MB", "2,5\xa0MB"),
+        (3_456_789_012, "3.5\xa0GB", "3,5\xa0GB"),
+    ],
+)
+def test_sizes_are_in_decimal_units_that_say_so(size, english, portuguese):
+    # 61,667 bytes were shown as "60.2 KB": kibibytes under the name of kilobytes.
+    with translation.override("en"):
+        assert run_history.format_size(size) == english
+    with translation.override("pt-br"):
+        assert run_history.format_size(size) == portuguese
+
+
+def test_history_and_progress_show_sizes_the_same_way(client, integration):
+    run = make_run(integration, status=BackupRun.Status.RUNNING, bytes_uploaded=61_667)
+
+    html = client.get(PAGE_URL).content.decode()
+
+    assert live_cells(html, run)["bytes_label"] == "61.7\xa0kB"
+    assert client.get(progress_url(run)).json()["bytes_label"] == "61.7\xa0kB"
 
 
 def test_problems_are_in_words_a_merchant_understands(client, integration):
