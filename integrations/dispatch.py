@@ -2,8 +2,9 @@
 
 Called by Celery beat every few minutes (`integrations.tasks.dispatch_due_backups`):
 
-- an integration is due when it is connected, has at least one box ticked, its merchant's
-  local time is in the night window and it has no scheduled run for this night yet;
+- an integration is due when it is connected, has at least one box ticked whose documents
+  the platform keeps (S11), its merchant's local time is in the night window and it has no
+  scheduled run for this night yet;
 - each integration starts at a stable moment of its night (a hash of its id picks a fraction
   of the window), so thousands of merchants do not start at once and each one starts at the
   same local time every night;
@@ -26,11 +27,14 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import F, Q
+from django.db.models import Exists, F, OuterRef, Q
 from django.db.models.functions import Coalesce, Greatest
 from django.utils import timezone
 
+from accounts.models import Merchant
+from documents.models import Invoice
 from integrations import run_errors
+from integrations.connection import invoices_backup_available
 from integrations.locking import LOCK_TTL_SECONDS
 from integrations.models import DEFAULT_TIME_ZONE, BackupRun, GoogleDriveIntegration
 
@@ -161,8 +165,34 @@ def dispatch(
 
 def _backup_candidates() -> Q:
     return Q(status=GoogleDriveIntegration.Status.CONNECTED) & (
-        Q(backup_orders=True) | Q(backup_invoices=True) | Q(backup_receipts=True)
+        Q(backup_orders=True) | Q(backup_receipts=True) | _invoices_to_back_up()
     )
+
+
+def _invoices_to_back_up() -> Q:
+    """Invoices ticked where the platform keeps them (S11), as in something_to_back_up.
+
+    Subqueries rather than joins: the claiming SELECT ... FOR UPDATE locks integration rows
+    only, never their merchants'.
+    """
+    kept_by_platform = Merchant.objects.filter(
+        pk=OuterRef("merchant_id"), external_accounting_enabled=False
+    )
+    api_invoices = Invoice.objects.filter(
+        merchant_id=OuterRef("merchant_id"), source=Invoice.Source.API
+    )
+    return Q(backup_invoices=True) & (Exists(kept_by_platform) | Exists(api_invoices))
+
+
+def something_to_back_up(integration: GoogleDriveIntegration) -> bool:
+    """A box is ticked whose documents a run would back up.
+
+    S11: a kept Invoices tick of a merchant whose invoices an external system issues is not
+    one (the box is disabled; the tick applies again once external accounting is off).
+    """
+    if integration.backup_orders or integration.backup_receipts:
+        return True
+    return integration.backup_invoices and invoices_backup_available(integration.merchant)
 
 
 def due_integrations(now: datetime) -> Iterator[tuple[int, date]]:
@@ -299,7 +329,7 @@ def back_up_now_refusal(integration: GoogleDriveIntegration) -> str | None:
         return BackupNowRefused.ACCESS_LOST
     if not integration.is_connected or not integration.refresh_token:
         return BackupNowRefused.NOT_CONNECTED
-    if not integration.has_anything_to_back_up:
+    if not something_to_back_up(integration):
         return BackupNowRefused.NOTHING_SELECTED
     if active_run(integration) is not None:
         return BackupNowRefused.ALREADY_ACTIVE

@@ -15,6 +15,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from accounts.tenancy import merchant_required
 from integrations import connection
 from integrations.connection import ConnectError, DisconnectOutcome
+from integrations.dispatch import something_to_back_up
 from integrations.forms import DriveSettingsForm
 from integrations.models import GoogleDriveIntegration
 
@@ -45,11 +46,7 @@ def _render_google_drive(
         "night_start": f"{settings.BACKUP_NIGHT_START_HOUR:02d}:00",
         "night_end": f"{settings.BACKUP_NIGHT_END_HOUR:02d}:00",
         "time_zone_label": integration.time_zone.replace("_", " "),
-        "nothing_to_back_up": not (
-            integration.backup_orders
-            or integration.backup_receipts
-            or (integration.backup_invoices and form.invoices_available)
-        ),
+        "nothing_to_back_up": not something_to_back_up(integration),
     }
     return render(request, "integrations/google_drive.html", context)
 

@@ -10,6 +10,7 @@ import pytest
 from django.db import IntegrityError
 from django.utils import timezone
 
+from documents.models import Invoice
 from integrations import dispatch
 from integrations.dispatch import BackupNowRefused
 from integrations.models import BackupRun, GoogleDriveIntegration
@@ -182,6 +183,47 @@ def test_only_connected_integrations_with_something_ticked_are_due(enqueued):
 
     names = set(BackupRun.objects.values_list("integration__merchant__name", flat=True))
     assert names == {due.merchant.name, "Receipts Only"}
+
+
+def invoices_only_under_external_accounting(name: str, *, api_invoice: bool = False):
+    """Only Invoices ticked, by a merchant whose invoices an external system issues (S11)."""
+    integration = make_integration(name, backup_orders=False, backup_receipts=False)
+    merchant = integration.merchant
+    merchant.external_accounting_enabled = True
+    merchant.save()
+    if api_invoice:
+        Invoice.objects.create(
+            merchant=merchant,
+            number="API 1/11/2026",
+            issue_date=dt.date(2026, 11, 2),
+            sale_date=dt.date(2026, 11, 2),
+            seller_name=name,
+            source=Invoice.Source.API,
+        )
+    return integration
+
+
+@pytest.mark.django_db
+def test_an_invoices_tick_kept_under_external_accounting_makes_no_nightly_run(enqueued):
+    # The tick is kept for when external accounting is turned off; tonight there is nothing
+    # to back up, as the page says, so no empty run.
+    invoices_only_under_external_accounting("Kept Tick")
+    invoices_only_under_external_accounting("Api Invoices", api_invoice=True)
+
+    dispatch.create_due_runs(LATE_NIGHT, enqueue=enqueued)
+
+    names = set(BackupRun.objects.values_list("integration__merchant__name", flat=True))
+    assert names == {"Api Invoices"}
+
+
+@pytest.mark.django_db
+def test_back_up_now_with_only_unavailable_invoices_ticked_is_refused(enqueued):
+    integration = invoices_only_under_external_accounting("Kept Tick")
+
+    with pytest.raises(BackupNowRefused) as refused:
+        dispatch.start_manual_run(integration.pk, enqueue=enqueued)
+
+    assert refused.value.reason == BackupNowRefused.NOTHING_SELECTED
 
 
 @pytest.mark.django_db

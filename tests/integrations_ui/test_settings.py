@@ -130,6 +130,22 @@ def test_the_kept_invoices_choice_shows_again_once_external_accounting_is_off(
     assert "checked" in invoices
 
 
+def test_a_kept_invoices_tick_alone_is_nothing_to_back_up_on_the_page(client, external_accounting):
+    GoogleDriveIntegration.objects.create(
+        merchant=external_accounting,
+        status=GoogleDriveIntegration.Status.CONNECTED,
+        refresh_token="1//refresh-token",
+        backup_orders=False,
+        backup_invoices=True,
+        backup_receipts=False,
+    )
+
+    page = client.get(PAGE_URL).content.decode()
+
+    assert "Nothing is selected under “What to back up”, so no backup will run." in page
+    assert "disabled" in page.split('id="backup-now"')[1].split(">")[0]
+
+
 def test_invoices_box_is_available_once_invoices_come_through_the_api(client, external_accounting):
     _api_invoice(external_accounting)
 
