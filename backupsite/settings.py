@@ -247,7 +247,6 @@ BACKUP_RUN_MAX_REQUEUES = env.int("BACKUP_RUN_MAX_REQUEUES", default=3)
 BACKUP_RUN_RETRY_COUNTDOWNS = env.list(
     "BACKUP_RUN_RETRY_COUNTDOWNS", cast=int, default=[60, 5 * 60, 15 * 60]
 )
-# Absolute links in e-mails (e.g. "reconnect your Google account") start with this.
 # Google asks for at most 3 sustained writes per second per user; the bucket is shared by every
 # worker through Redis. Backoff is truncated exponential with jitter, never below Retry-After.
 BACKUP_DRIVE_WRITES_PER_SECOND = env.float("BACKUP_DRIVE_WRITES_PER_SECOND", default=3.0)
@@ -261,6 +260,7 @@ BACKUP_DRIVE_MAX_ATTEMPTS = env.int("BACKUP_DRIVE_MAX_ATTEMPTS", default=6)
 # for generated ids; a pool older than the second setting is thrown away all the same.
 BACKUP_ID_POOL_SIZE = env.int("BACKUP_ID_POOL_SIZE", default=100)
 BACKUP_ID_POOL_MAX_AGE_DAYS = env.int("BACKUP_ID_POOL_MAX_AGE_DAYS", default=30)
+# Absolute links in e-mails (e.g. "reconnect your Google account") start with this.
 SITE_URL = env("SITE_URL", default="http://127.0.0.1:8000")
 API_MAX_PDF_BYTES = env.int("API_MAX_PDF_BYTES", default=10 * 1024 * 1024)
 DATA_UPLOAD_MAX_MEMORY_SIZE = API_MAX_PDF_BYTES * 2

@@ -88,8 +88,10 @@ def test_state_missing(client, merchant, google_settings):
 def test_state_forged(client, merchant, google_settings):
     callback = google_settings.authorize(start_connect(client), MERCHANT_EMAIL)
     real_state = pending(client)["state"]
+    # The last character changed, never to itself.
+    forged = real_state[:-1] + ("y" if real_state.endswith("x") else "x")
 
-    response = land(client, changed_query(callback, state=real_state[:-1] + "x"))
+    response = land(client, changed_query(callback, state=forged))
 
     assert "does not belong to the connection started in this browser" in message(response)
     assert_nothing_stored(merchant)
