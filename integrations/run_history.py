@@ -90,15 +90,22 @@ def stopped_by_disconnect(run: BackupRun) -> bool:
 
 def result_label(run: BackupRun) -> str:
     if stopped_by_disconnect(run):
-        return _("Stopped: Google Drive was disconnected")
+        return _("Stopped")
     return str(run.get_status_display())
 
 
-def result_badge(run: BackupRun) -> str:
-    """The badge class of the run's result; a neutral one for a run the merchant stopped."""
+def result_note(run: BackupRun) -> str:
+    """Why the run stopped, under its result: short enough for the badge's column to wrap."""
     if stopped_by_disconnect(run):
-        return ""
-    return STATUS_BADGES.get(run.status, "badge-info")
+        return _("Google Drive was disconnected")
+    return ""
+
+
+def result_badge(run: BackupRun) -> str:
+    """The classes of the run's result badge; a neutral one for a run the merchant stopped."""
+    if stopped_by_disconnect(run):
+        return "badge"
+    return f"badge {STATUS_BADGES.get(run.status, 'badge-info')}"
 
 
 def error_messages(run: BackupRun) -> list[str]:

@@ -28,6 +28,11 @@ def run_result_label(run: BackupRun) -> str:
 
 
 @register.filter
+def run_result_note(run: BackupRun) -> str:
+    return run_history.result_note(run)
+
+
+@register.filter
 def run_result_badge(run: BackupRun) -> str:
     return run_history.result_badge(run)
 

@@ -306,7 +306,8 @@ def test_a_run_stopped_by_disconnect_says_so_not_failed(client, integration, set
 
     html = client.get(PAGE_URL).content.decode()
     cell = result_cell(html, run)
-    assert "Stopped: Google Drive was disconnected" in cell
+    assert '<span class="badge">Stopped</span>' in cell
+    assert "Google Drive was disconnected" in cell
     assert "badge-error" not in cell and "badge-warn" not in cell
     assert "Failed" not in cell and "Finished with errors" not in cell
     # It is the merchant's own doing, not a problem to look into.
@@ -314,7 +315,9 @@ def test_a_run_stopped_by_disconnect_says_so_not_failed(client, integration, set
 
     client.cookies[settings.LANGUAGE_COOKIE_NAME] = "pt-br"
     html = client.get(PAGE_URL).content.decode()
-    assert "Interrompido: o Google Drive foi desconectado" in result_cell(html, run)
+    cell = result_cell(html, run)
+    assert ">Interrompido</span>" in cell
+    assert "O Google Drive foi desconectado" in cell
 
 
 def test_a_stopped_run_still_lists_the_files_that_failed_before(client, integration):
@@ -330,7 +333,7 @@ def test_a_stopped_run_still_lists_the_files_that_failed_before(client, integrat
 
     html = client.get(PAGE_URL).content.decode()
 
-    assert "Stopped: Google Drive was disconnected" in result_cell(html, run)
+    assert ">Stopped</span>" in result_cell(html, run)
     assert "1 problem" in html
     assert "FV 3/11/2026: The PDF of this document could not be created." in html
 
