@@ -121,12 +121,24 @@ def test_the_history_reads_well_on_a_phone(browser, live_server):
             invoices_uploaded=12,
             errors=[run_errors.error_entry("quota")] if status == "failed" else [],
         )
+    stopped = make_run(
+        integration,
+        status=BackupRun.Status.PARTIAL,
+        started_at=timezone.now() - timezone.timedelta(minutes=1),
+        finished_at=timezone.now(),
+        errors=[run_errors.error_entry("disconnected")],
+    )
     desktop = logged_in_page(browser, live_server, integration)
     phone = browser.new_page(viewport={"width": 375, "height": 800})
     phone.context.add_cookies(desktop.context.cookies())
     phone.goto(f"{live_server.url}/integrations/google-drive/#history")
 
-    expect(phone.locator("#runs-table tbody tr")).to_have_count(2)
+    expect(phone.locator("#runs-table tbody tr")).to_have_count(3)
     expect(phone.locator("#runs-table").get_by_text("Failed")).to_be_visible()
+    # The stopped run's note sits under its badge, which keeps a badge's shape.
+    stopped_badge = phone.locator(f"#run-{stopped.pk} .badge")
+    expect(stopped_badge).to_have_text("Stopped")
+    expect(phone.locator(f"#run-{stopped.pk}")).to_contain_text("Google Drive was disconnected")
+    assert stopped_badge.bounding_box()["height"] < 30
     shoot(phone, "runs-04-history-375px")
     assert phone.evaluate("document.documentElement.scrollWidth") <= 375, "no sideways scroll"
