@@ -290,9 +290,12 @@ def test_the_access_lost_date_is_in_the_same_short_format(client, integration):
     assert f"was lost on {page_times(integration, lost)[0]}" in html
 
 
+def run_row(html: str, run: BackupRun) -> str:
+    return html.split(f'<tr id="run-{run.pk}">', 1)[1].split("</tr>", 1)[0]
+
+
 def result_cell(html: str, run: BackupRun) -> str:
-    row = html.split(f'<tr id="run-{run.pk}">', 1)[1].split("</tr>", 1)[0]
-    return row.split("<td", 4)[3].split("</td>", 1)[0]
+    return run_row(html, run).split("<td", 4)[3].split("</td>", 1)[0]
 
 
 @pytest.mark.parametrize("status", [BackupRun.Status.PARTIAL, BackupRun.Status.FAILED])
@@ -358,9 +361,8 @@ def test_a_running_run_shows_a_progress_bar_that_polls(client, integration):
 
 def live_cells(html: str, run: BackupRun) -> dict[str, str]:
     """The cells of a run's row that the page's polling keeps up to date, by payload key."""
-    row = html.split(f'<tr id="run-{run.pk}">', 1)[1].split("</tr>", 1)[0]
     cells = {}
-    for part in row.split('data-live="')[1:]:
+    for part in run_row(html, run).split('data-live="')[1:]:
         key, rest = part.split('"', 1)
         cells[key] = rest.split(">", 1)[1].split("<", 1)[0]
     return cells
@@ -458,8 +460,7 @@ def test_the_page_shows_only_the_merchants_own_runs(client, integration):
 
 
 def started_by_cell(html: str, run: BackupRun) -> str:
-    row = html.split(f'<tr id="run-{run.pk}">', 1)[1].split("</tr>", 1)[0]
-    return row.split("<td", 2)[2].split("</td>", 1)[0]
+    return run_row(html, run).split("<td", 2)[2].split("</td>", 1)[0]
 
 
 def test_history_says_who_started_each_run(client, integration, settings):
