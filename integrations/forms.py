@@ -2,39 +2,13 @@
 
 from __future__ import annotations
 
-import zoneinfo
-from functools import cache
-
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Merchant
+from accounts.time_zones import time_zone_choices
 from integrations.connection import invoices_backup_available
 from integrations.models import GoogleDriveIntegration
-
-# Listed first: the time zones of the markets the panel serves, then the rest alphabetically.
-COMMON_TIME_ZONES = (
-    "Europe/Warsaw",
-    "America/Sao_Paulo",
-    "Europe/Lisbon",
-    "Europe/Berlin",
-    "Europe/London",
-    "America/New_York",
-    "UTC",
-)
-
-
-@cache
-def _available_time_zones() -> frozenset[str]:
-    # "localtime" names this server's zone, not a place a merchant lives in.
-    return frozenset(zoneinfo.available_timezones() - {"localtime", "Factory"})
-
-
-def time_zone_choices() -> list:
-    available = _available_time_zones()
-    common = [(tz, tz.replace("_", " ")) for tz in COMMON_TIME_ZONES if tz in available]
-    others = [(tz, tz.replace("_", " ")) for tz in sorted(available - set(COMMON_TIME_ZONES))]
-    return [(_("Common"), common), (_("All time zones"), others)]
 
 
 class DriveSettingsForm(forms.ModelForm):

@@ -57,10 +57,6 @@ class GoogleDriveIntegration(models.Model):
     def is_connected(self) -> bool:
         return self.status == self.Status.CONNECTED
 
-    @property
-    def has_anything_to_back_up(self) -> bool:
-        return self.backup_orders or self.backup_invoices or self.backup_receipts
-
 
 class BackupRun(models.Model):
     class Trigger(models.TextChoices):

@@ -7,8 +7,9 @@ import datetime as dt
 import pytest
 from django.test import Client
 
+from accounts.time_zones import time_zone_choices
 from documents.models import Invoice
-from integrations.forms import time_zone_choices
+from integrations.dispatch import something_to_back_up
 from integrations.models import GoogleDriveIntegration
 
 from .conftest import PAGE_URL, SETTINGS_URL, form_fields, integration_of, messages_of
@@ -38,7 +39,7 @@ def test_saved_settings_are_kept(client, merchant):
 def test_all_boxes_can_be_unticked(client, merchant):
     save(client)
     integration = integration_of(merchant)
-    assert not integration.has_anything_to_back_up
+    assert not something_to_back_up(integration)
 
 
 def test_an_unknown_time_zone_is_refused(client, merchant):
