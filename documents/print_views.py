@@ -3,7 +3,8 @@
 Only the logged-in merchant's documents: another merchant's id is a 404, like a missing one.
 Externally issued invoices are not kept by the platform (S11), so they have no print either.
 Prints are in the merchant's language, whatever language the panel is in: what the merchant
-sees here is what the backup puts into Drive.
+sees here is what the backup puts into Drive. The toolbar above the print is the panel's, in
+the language the user browses in.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from functools import wraps
 
+from django.conf import settings
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
@@ -47,8 +49,16 @@ def printable_receipt(request: HttpRequest, pk: int) -> Receipt:
     return get_for_merchant(request, Receipt.objects.prefetch_related("items"), pk=pk)
 
 
-def print_page(doc: Invoice | Receipt, pdf_url: str, back_url: str) -> HttpResponse:
-    html = render_print_html(doc, for_pdf=False, extra={"pdf_url": pdf_url, "back_url": back_url})
+def print_page(
+    request: HttpRequest, doc: Invoice | Receipt, pdf_url: str, back_url: str
+) -> HttpResponse:
+    """The print as HTML; its toolbar is the panel's, in the language the user browses in."""
+    extra = {
+        "pdf_url": pdf_url,
+        "back_url": back_url,
+        "panel_language": getattr(request, "LANGUAGE_CODE", settings.LANGUAGE_CODE),
+    }
+    html = render_print_html(doc, for_pdf=False, extra=extra)
     response = HttpResponse(html)
     patch_cache_control(response, private=True, no_store=True)
     return response
@@ -69,7 +79,7 @@ def invoice_print(request: HttpRequest, pk: int) -> HttpResponse:
     if is_api_invoice(invoice):
         # The merchant's own system made this print; there is no HTML of it.
         return redirect(pdf_url)
-    return print_page(invoice, pdf_url, reverse("documents:invoices"))
+    return print_page(request, invoice, pdf_url, reverse("documents:invoices"))
 
 
 @merchant_required
@@ -83,7 +93,7 @@ def invoice_pdf(request: HttpRequest, pk: int) -> HttpResponse:
 def receipt_print(request: HttpRequest, pk: int) -> HttpResponse:
     receipt = printable_receipt(request, pk)
     pdf_url = reverse("documents:receipt_pdf", args=[receipt.pk])
-    return print_page(receipt, pdf_url, reverse("documents:receipts"))
+    return print_page(request, receipt, pdf_url, reverse("documents:receipts"))
 
 
 @merchant_required

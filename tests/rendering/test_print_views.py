@@ -118,3 +118,17 @@ def test_an_english_merchants_print_stays_english_in_a_portuguese_panel(
 
     assert "Non-fiscal receipt" in page.content.decode()
     assert page["Content-Language"] == "en"
+
+
+def test_the_print_page_s_buttons_are_in_the_panel_s_language(merchant_client, receipt, settings):
+    """The document is the merchant's; the toolbar around it belongs to the panel."""
+    merchant_client.cookies[settings.LANGUAGE_COOKIE_NAME] = "pt-br"
+
+    page = merchant_client.get(reverse("documents:receipt_print", args=[receipt.pk]))
+
+    html = page.content.decode()
+    toolbar = html[html.index('<nav class="toolbar"') : html.index("</nav>")]
+    assert 'lang="pt-br"' in toolbar
+    assert "Voltar" in toolbar and "Baixar PDF" in toolbar and "Imprimir" in toolbar
+    assert "Non-fiscal receipt" in html
+    assert '<html lang="en">' in html
