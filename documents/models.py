@@ -166,7 +166,14 @@ class Invoice(AccountingDocument):
         constraints = [
             models.UniqueConstraint(fields=["merchant", "number"], name="uniq_invoice_number"),
         ]
-        indexes = [models.Index(fields=["merchant", "issue_date"], name="invoice_issue_idx")]
+        indexes = [
+            models.Index(fields=["merchant", "issue_date"], name="invoice_issue_idx"),
+            # "Has this merchant sent any invoice through the API?" (S11), asked by the Drive
+            # page and by every dispatcher pass, must not read a merchant's external invoices.
+            models.Index(
+                fields=["merchant"], condition=models.Q(source="api"), name="invoice_api_idx"
+            ),
+        ]
 
     @property
     def backup_possible(self) -> bool:
