@@ -359,6 +359,21 @@ def test_a_running_run_shows_a_progress_bar_that_polls(client, integration):
     assert "disabled" in html.split('id="backup-now"')[1].split(">")[0]
 
 
+def test_the_progress_box_and_the_row_give_the_same_start(client, integration):
+    """A run that waited in the queue is "in progress since" it started, as its row says."""
+    queued = dt.datetime(2026, 11, 24, 0, 20, tzinfo=dt.UTC)
+    started = dt.datetime(2026, 11, 24, 0, 27, tzinfo=dt.UTC)
+    run = make_run(integration, status=BackupRun.Status.RUNNING, started_at=started)
+    BackupRun.objects.filter(pk=run.pk).update(queued_at=queued)
+
+    html = client.get(PAGE_URL).content.decode()
+
+    box = html.split('id="active-run"')[1].split("</div>")[0]
+    started_text, queued_text = page_times(integration, started, queued)
+    assert f"since {started_text}" in box
+    assert queued_text not in html
+
+
 def live_cells(html: str, run: BackupRun) -> dict[str, str]:
     """The cells of a run's row that the page's polling keeps up to date, by payload key."""
     cells = {}
