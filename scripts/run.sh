@@ -3,6 +3,12 @@
 # fake_google in their place. Stop everything with Ctrl+C.
 set -euo pipefail
 mkdir -p var
+# .env fills in what the shell leaves unset, as for settings.py and manage.py; honcho is then
+# given no env file, because it would let .env override the shell.
+if [ -f .env ]; then
+  dotenv_exports="$(.venv/bin/python scripts/dotenv_exports.py .env)"
+  eval "$dotenv_exports"
+fi
 procfile=Procfile
 web_port="${PORT:-8000}"
 # Links in the e-mails lead to this server unless SITE_URL says otherwise.
@@ -11,12 +17,7 @@ export SITE_URL="${SITE_URL:-http://127.0.0.1:${web_port}}"
 # started from another shell (backup_now) then talks to this fake, as the processes do.
 fake_env=var/fake-google.env
 
-google_credentials_set() {
-  [ -n "${GOOGLE_OAUTH_CLIENT_ID:-}" ] ||
-    grep -qsE "^(export )?GOOGLE_OAUTH_CLIENT_ID=[\"']?[^\"'[:space:]]" .env
-}
-
-if google_credentials_set; then
+if [ -n "${GOOGLE_OAUTH_CLIENT_ID:-}" ]; then
   # Real Google from now on: no command may pick up the fake of an earlier run.
   rm -f "$fake_env"
 else
@@ -54,4 +55,4 @@ fi
 
 export PATH="$PWD/.venv/bin:$PATH"
 # honcho gives each process its own PORT from this base; web comes first in the Procfile.
-exec honcho --procfile "$procfile" --app-root "$PWD" start --port "$web_port"
+exec honcho --procfile "$procfile" --app-root "$PWD" --env /dev/null start --port "$web_port"

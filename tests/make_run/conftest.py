@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -24,7 +25,7 @@ FAKE_GOOGLE_KEYS = (
 # Instead of starting the processes, prints its arguments and the environment they would get.
 HONCHO = """#!/bin/sh
 echo "honcho $*"
-env | grep -E '^(GOOGLE_|SITE_URL=|PORT=)' | sed 's/^/env /'
+env | grep -E '^(GOOGLE_|SITE_URL=|PORT=|DATABASE_URL=)' | sed 's/^/env /'
 """
 
 
@@ -57,12 +58,18 @@ class Started:
 
 @pytest.fixture
 def checkout(tmp_path) -> Path:
-    """A directory laid out like the project for run.sh: Procfile, var/, .venv/bin/honcho."""
+    """A directory laid out like the project for run.sh: Procfile, the scripts it calls and,
+    in .venv/bin, this test's Python and a stand-in honcho."""
     shutil.copy(BASE_DIR / "Procfile", tmp_path / "Procfile")
+    (tmp_path / "scripts").mkdir()
+    shutil.copy(BASE_DIR / "scripts" / "dotenv_exports.py", tmp_path / "scripts")
     bin_dir = tmp_path / ".venv" / "bin"
     bin_dir.mkdir(parents=True)
     (bin_dir / "honcho").write_text(HONCHO)
     (bin_dir / "honcho").chmod(0o755)
+    # A script, not a symlink: a symlinked venv Python outside its venv loses the venv's packages.
+    (bin_dir / "python").write_text(f'#!/bin/sh\nexec "{sys.executable}" "$@"\n')
+    (bin_dir / "python").chmod(0o755)
     return tmp_path
 
 
@@ -71,7 +78,11 @@ def make_run(checkout):
     """Run scripts/run.sh in `checkout` with only the given variables set."""
 
     def start(**variables: str) -> Started:
-        env = {"PATH": os.environ["PATH"], "HOME": str(checkout), **variables}
+        env = {
+            "PATH": os.environ["PATH"],
+            "HOME": str(checkout),
+            **variables,
+        }
         done = subprocess.run(
             ["bash", str(RUN_SH)],
             cwd=checkout,

@@ -52,3 +52,36 @@ def test_the_same_port_for_both_is_refused_before_anything_starts(make_run):
     assert "FAKE_GOOGLE_PORT" in started.stderr
     assert "honcho" not in started.stdout
     assert not started.fake_env_file.exists()
+
+
+def test_dot_env_fills_in_what_the_shell_leaves_unset(make_run, checkout):
+    (checkout / ".env").write_text(
+        "# the operator's settings\nPORT=8790\nexport DATABASE_URL='postgres://db/from-dotenv'\n"
+    )
+
+    started = make_run()
+
+    assert started.returncode == 0, started.stderr
+    assert started.env["DATABASE_URL"] == "postgres://db/from-dotenv"
+    assert started.honcho_args[-2:] == ["--port", "8790"]
+    assert started.env["SITE_URL"] == "http://127.0.0.1:8790"
+
+
+def test_the_shell_wins_over_dot_env_as_for_manage_py(make_run, checkout):
+    """honcho reads no env file itself: it would let .env override the shell."""
+    (checkout / ".env").write_text("DATABASE_URL=postgres://db/from-dotenv\nPORT=8790\n")
+
+    started = make_run(DATABASE_URL="postgres://db/from-shell", PORT="8791")
+
+    assert started.env["DATABASE_URL"] == "postgres://db/from-shell"
+    assert started.honcho_args[-2:] == ["--port", "8791"]
+    assert started.honcho_args[started.honcho_args.index("--env") + 1] == "/dev/null"
+
+
+def test_a_value_with_spaces_and_quotes_arrives_whole(make_run, checkout):
+    (checkout / ".env").write_text("""DATABASE_URL="postgres://db/it's $HOME; echo no"\n""")
+
+    started = make_run()
+
+    assert started.returncode == 0, started.stderr
+    assert started.env["DATABASE_URL"] == "postgres://db/it's $HOME; echo no"
