@@ -7,10 +7,13 @@ zone this server does not know), the language of the sign-up page suggests one.
 
 from __future__ import annotations
 
+import logging
 import zoneinfo
 from functools import cache
 
 from django.utils.translation import gettext_lazy as _
+
+logger = logging.getLogger(__name__)
 
 DEFAULT_TIME_ZONE = "Europe/Warsaw"
 
@@ -35,6 +38,16 @@ LANGUAGE_TIME_ZONES = {
 def available_time_zones() -> frozenset[str]:
     # "localtime" names this server's zone, not a place a merchant lives in.
     return frozenset(zoneinfo.available_timezones() - {"localtime", "Factory"})
+
+
+def zone_named(name: str) -> zoneinfo.ZoneInfo:
+    """The zone of that name; the default one for a name this server does not know (a row
+    edited by hand, a zone a newer tzdata dropped), so a night is never lost over it."""
+    try:
+        return zoneinfo.ZoneInfo(name)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        logger.warning("Unknown time zone %r; using %s", name, DEFAULT_TIME_ZONE)
+        return zoneinfo.ZoneInfo(DEFAULT_TIME_ZONE)
 
 
 def is_known_time_zone(name: str | None) -> bool:

@@ -26,12 +26,12 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import IO, Literal
-from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.db.models import Count, Exists, F, OuterRef, Sum
 from django.utils import timezone, translation
 
+from accounts.time_zones import zone_named
 from documents import pdf
 from documents.csv_export import orders_csv_filename, write_orders_csv
 from documents.models import Invoice, Receipt, merchant_has_api_invoices
@@ -204,14 +204,6 @@ def account_key(integration: GoogleDriveIntegration) -> str:
     return integration.google_account_id or integration.google_email.lower()
 
 
-def merchant_zone(tz_name: str) -> ZoneInfo:
-    try:
-        return ZoneInfo(tz_name)
-    except (ValueError, KeyError):
-        logger.warning("Unknown time zone %r; using %s", tz_name, settings.TIME_ZONE)
-        return ZoneInfo(settings.TIME_ZONE)
-
-
 def invoices_wanted(integration: GoogleDriveIntegration) -> bool:
     """S11: with external accounting and no API invoices there is nothing to keep."""
     merchant = integration.merchant
@@ -291,7 +283,7 @@ class RunExecution:
         self.now = now
         self.final_attempt = final_attempt
         self.account = account_key(self.integration)
-        self.zone = merchant_zone(self.integration.time_zone)
+        self.zone = zone_named(self.integration.time_zone)
         self.tally = tally_from_ledger(run)
         self.calls_before = run.drive_calls
         self.client: DriveClient | None = None
@@ -405,7 +397,7 @@ class RunExecution:
             "Run %s of integration %s: %s (%s files, %s bytes, %s Drive calls)",
             self.run.pk,
             self.integration.pk,
-            outcome.status,
+            "queued for a retry" if will_retry else outcome.status,
             tally.files,
             tally.bytes,
             self._drive_calls(),

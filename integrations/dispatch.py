@@ -23,7 +23,7 @@ import logging
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
@@ -32,11 +32,12 @@ from django.db.models.functions import Coalesce, Greatest
 from django.utils import timezone
 
 from accounts.models import Merchant
+from accounts.time_zones import zone_named
 from documents.models import Invoice
 from integrations import run_errors
 from integrations.connection import invoices_backup_available
 from integrations.locking import LOCK_TTL_SECONDS
-from integrations.models import DEFAULT_TIME_ZONE, BackupRun, GoogleDriveIntegration
+from integrations.models import BackupRun, GoogleDriveIntegration
 
 logger = logging.getLogger(__name__)
 
@@ -63,14 +64,6 @@ class NightWindow:
     @property
     def length(self) -> timedelta:
         return self.end - self.start
-
-
-def zone(name: str) -> ZoneInfo:
-    try:
-        return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
-        logger.warning("Unknown time zone %r; using %s", name, DEFAULT_TIME_ZONE)
-        return ZoneInfo(DEFAULT_TIME_ZONE)
 
 
 def _local_moment(day: date, hour: int, tz: ZoneInfo) -> datetime:
@@ -119,7 +112,7 @@ def scheduled_start(window: NightWindow, integration_id: int) -> datetime:
 
 def due_night(integration_id: int, time_zone: str, now: datetime) -> date | None:
     """The night whose run is due for this integration at `now`, or None."""
-    window = night_window_at(now, zone(time_zone))
+    window = night_window_at(now, zone_named(time_zone))
     if window is None or now < scheduled_start(window, integration_id):
         return None
     return window.night

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext_lazy
 
 # Beyond this many entries a run keeps only a count: the history page stays readable.
 MAX_ERRORS_PER_RUN = 50
@@ -55,8 +56,10 @@ MESSAGES = {
         "The connection to Google is not set up correctly on our side. Please contact support."
     ),
     "more_errors": _("%(count)s more files had problems; they will be tried again."),
-    "files_failed": _(
-        "%(count)s files could not be backed up; they will be tried again in the next backup."
+    "files_failed": ngettext_lazy(
+        "%(count)s file could not be backed up; it will be tried again in the next backup.",
+        "%(count)s files could not be backed up; they will be tried again in the next backup.",
+        "count",
     ),
     "interrupted": _(
         "The backup was interrupted on our side and could not be resumed. The next backup "
@@ -71,7 +74,7 @@ MESSAGES = {
 
 def english_message(code: str, **params: object) -> str:
     with translation.override("en"):
-        return str(MESSAGES[code]) % params if params else str(MESSAGES[code])
+        return message_text(MESSAGES[code], params)
 
 
 def describe(entry: dict) -> str:
@@ -79,8 +82,12 @@ def describe(entry: dict) -> str:
     message = MESSAGES.get(entry.get("code", ""))
     if message is None:
         return str(entry.get("message", ""))
-    params = entry.get("params") or {}
-    return str(message) % params if params else str(message)
+    return message_text(message, entry.get("params") or {})
+
+
+def message_text(message, params: dict) -> str:
+    # Formatted before str(): a message with a plural picks its form from the params.
+    return str(message % params) if params else str(message)
 
 
 def error_entry(

@@ -5,10 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import timedelta
 
-from django.utils import formats
+from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
+from accounts.time_zones import zone_named
 from integrations import run_errors
 from integrations.dispatch import BackupNowRefused, active_run, back_up_now_refusal
 from integrations.models import BackupRun, GoogleDriveIntegration
@@ -164,6 +165,12 @@ def progress_percent(run: BackupRun) -> int | None:
 def progress_text(run: BackupRun) -> str:
     if run.status == BackupRun.Status.QUEUED and run.started_at is None:
         return _("Waiting to start…")
+    if run.status == BackupRun.Status.QUEUED and run.not_before is not None:
+        # Retries wait 1, 5 and 15 minutes: the time says more than "in a few minutes".
+        at = timezone.localtime(run.not_before, zone_named(run.integration.time_zone))
+        return _("Google Drive did not answer; the backup goes on at %(time)s…") % {
+            "time": formats.time_format(at, "TIME_FORMAT")
+        }
     if run.status == BackupRun.Status.QUEUED:
         return _("Google Drive did not answer; the backup will go on in a few minutes…")
     if run.status == BackupRun.Status.RUNNING and not run.progress_total:

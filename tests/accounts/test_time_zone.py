@@ -144,3 +144,21 @@ def test_existing_merchants_take_the_zone_their_backup_already_runs_in():
     assert zones[connected.pk] == "Europe/London"
     assert zones[brazilian.pk] == "America/Sao_Paulo"
     assert zones[english.pk] == "Europe/Warsaw"
+
+
+def test_a_zone_this_server_does_not_know_falls_back_to_the_default_and_says_so(caplog):
+    from accounts.time_zones import zone_named
+
+    assert str(zone_named("America/Sao_Paulo")) == "America/Sao_Paulo"
+    assert str(zone_named("Mars/Olympus_Mons")) == "Europe/Warsaw"
+    assert "Unknown time zone 'Mars/Olympus_Mons'" in caplog.text
+
+
+def test_the_dispatcher_and_the_run_agree_on_an_unknown_zone():
+    """Both use the same fallback: the night the dispatcher picks is the one the run dates."""
+    from integrations import dispatch
+
+    now = dt.datetime(2026, 11, 24, 1, 30, tzinfo=dt.UTC)
+    assert dispatch.due_night(7, "Mars/Olympus_Mons", now) == dispatch.due_night(
+        7, "Europe/Warsaw", now
+    )

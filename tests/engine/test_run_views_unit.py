@@ -374,6 +374,27 @@ def test_the_progress_box_and_the_row_give_the_same_start(client, integration):
     assert queued_text not in html
 
 
+def test_a_run_waiting_for_a_retry_says_when_it_goes_on(client, integration):
+    retry_at = dt.datetime(2026, 11, 24, 1, 40, tzinfo=dt.UTC)
+    run = make_run(
+        integration,
+        status=BackupRun.Status.QUEUED,
+        started_at=retry_at - dt.timedelta(minutes=6),
+        not_before=retry_at,
+        errors=[run_errors.error_entry("google_unavailable", detail="HTTP 503")],
+    )
+
+    payload = client.get(progress_url(run)).json()
+    html = client.get(PAGE_URL).content.decode()
+
+    local = retry_at.astimezone(ZoneInfo(integration.time_zone))
+    expected = f"the backup goes on at {formats.time_format(local, 'TIME_FORMAT')}"
+    assert expected in payload["text"]
+    assert expected in html
+    assert payload["status_label"] == "Queued"
+    assert run_row(html, run).count("problem") >= 1, "the trouble so far is listed"
+
+
 def live_cells(html: str, run: BackupRun) -> dict[str, str]:
     """The cells of a run's row that the page's polling keeps up to date, by payload key."""
     cells = {}

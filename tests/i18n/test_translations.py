@@ -160,6 +160,20 @@ def test_run_errors_are_described_in_the_viewers_language():
     assert entry["message"].startswith("Your Google Drive is full")
 
 
+@pytest.mark.parametrize(
+    ("count", "english", "portuguese"),
+    [
+        (1, "1 file could not be backed up; it will", "1 arquivo; ele será"),
+        (2, "2 files could not be backed up; they will", "2 arquivos; eles serão"),
+    ],
+)
+def test_a_count_of_failed_files_agrees_with_its_noun(count, english, portuguese):
+    entry = {"code": "files_failed", "params": {"count": count}}
+    assert english in run_errors.english_message("files_failed", count=count)
+    with translation.override("pt-br"):
+        assert portuguese in run_errors.describe(entry)
+
+
 def test_every_label_of_a_choice_the_panel_shows_is_in_the_catalog(po_entries):
     """States, triggers and statuses appear in tables: a new one must not stay English."""
     from django.apps import apps
