@@ -75,7 +75,16 @@ def test_a_dispatch_behind_a_backlog_of_runs_is_handed_out_next(kombu_broker):
 
 
 def test_each_task_is_published_once_into_its_own_queue(broker):
-    """One message per task: the two queues never both receive what is meant for one."""
+    """One message per task: the two queues never both receive what is meant for one.
+
+    Both queues are declared first, as a starting worker declares them: both are then bound
+    to the exchange "celery" under the key "celery", and only Celery's publishing to the
+    default exchange under the queue's name keeps a run from landing in both.
+    """
+    with current_app.connection_for_write() as connection:
+        channel = connection.channel()
+        for queue in current_app.amqp.queues.values():
+            queue(channel).declare()
     tasks.run_backup.delay(0)
     tasks.dispatch_due_backups.delay()
 
