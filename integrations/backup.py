@@ -323,7 +323,11 @@ class RunExecution:
         pacer = WritePacer(self.account, clock=pacer_clock, sleep=self._sleep)
         credentials = credentials_from_refresh_token(self.integration.refresh_token)
         self.client = DriveClient(
-            credentials, pacer=pacer, sleep=self._sleep, before_request=self._beat
+            credentials,
+            pacer=pacer,
+            sleep=self._sleep,
+            before_request=self._beat,
+            log_context=f"Run {self.run.pk} of integration {self.integration.pk}",
         )
         self.client.refresh_access_token()
 

@@ -371,6 +371,15 @@ def _last_sign_of_life():
     )
 
 
+def stalled_run_seconds() -> int:
+    """How long after its last sign of life a started run is taken for one whose worker died.
+
+    Not before the dead worker's integration lock has expired, or the new attempt would only
+    find it held and end as "skipped".
+    """
+    return max(settings.BACKUP_RUN_STALE_SECONDS, LOCK_TTL_SECONDS + 60)
+
+
 def stalled_runs(now: datetime):
     """Active runs without a sign of life for longer than their state allows.
 
@@ -378,10 +387,7 @@ def stalled_runs(now: datetime):
     behind many others on a busy night, so it is given much longer before its message is
     presumed lost.
     """
-    # Not before the dead worker's integration lock has expired, or the new attempt would
-    # only find it held and end as "skipped".
-    running_stale = max(settings.BACKUP_RUN_STALE_SECONDS, LOCK_TTL_SECONDS + 60)
-    running_limit = now - timedelta(seconds=running_stale)
+    running_limit = now - timedelta(seconds=stalled_run_seconds())
     queued_limit = now - timedelta(seconds=settings.BACKUP_QUEUED_RUN_STALE_SECONDS)
     return (
         BackupRun.objects.filter(status__in=BackupRun.ACTIVE_STATUSES)

@@ -185,9 +185,12 @@ class DriveClient:
         sleep: Callable[[float], None] = time.sleep,
         before_request: Callable[[], None] | None = None,
         timeout: int = HTTP_TIMEOUT_SECONDS,
+        log_context: str = "",
     ) -> None:
         self.credentials = credentials
         self.before_request = before_request
+        # Who the calls are for ("run 33 of integration 1"), so a retry in the log says so.
+        self.log_context = log_context
         document = drive_discovery_document()
         oauth_endpoints = (settings.GOOGLE_OAUTH_TOKEN_URI, settings.GOOGLE_OAUTH_REVOKE_URI)
         self._http = without_308_redirects(
@@ -407,5 +410,12 @@ class DriveClient:
         delay = self.backoff.delay(failures, error.retry_after)
         if error.kind == ErrorKind.RATE_LIMITED and self.pacer:
             self.pacer.slow_down(delay)
-        logger.info("Drive %s, retry %d in %.1fs", error.kind, failures, delay)
+        logger.info(
+            "%sDrive %s (%s), retry %d in %.1fs",
+            f"{self.log_context}: " if self.log_context else "",
+            error.kind,
+            error.detail,
+            failures,
+            delay,
+        )
         self.sleep(delay)

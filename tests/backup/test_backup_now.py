@@ -93,3 +93,37 @@ def test_backup_now_succeeding_clears_the_full_drive_mark(
 
     assert len(mail.outbox) == 2
     assert all("full" in m.subject for m in mail.outbox)
+
+
+@pytest.mark.parametrize(
+    ("heartbeat_age", "says"),
+    [
+        (dt.timedelta(seconds=5), "its worker is alive (heartbeat 5 s ago)"),
+        (dt.timedelta(minutes=4), "its worker has not been heard of for 240 s and may be dead"),
+    ],
+)
+def test_backup_now_on_a_run_another_worker_holds_says_if_that_worker_lives(
+    engine, integration, capsys, heartbeat_age, says
+):
+    from django.utils import timezone
+
+    from integrations.locking import IntegrationLock
+
+    now = timezone.now()
+    BackupRun.objects.create(
+        integration=integration,
+        trigger=BackupRun.Trigger.SCHEDULED,
+        status=BackupRun.Status.RUNNING,
+        started_at=now - dt.timedelta(minutes=10),
+        heartbeat_at=now - heartbeat_age,
+    )
+    lock = IntegrationLock(integration.pk)
+    assert lock.acquire()
+    try:
+        call_command("backup_now", merchant=integration.google_email)
+    finally:
+        lock.release()
+
+    out = capsys.readouterr().out
+    assert "status: skipped" in out
+    assert says in out

@@ -320,6 +320,21 @@ def test_rate_limit_answers_are_retried_after_retry_after(engine, documents_only
     assert sum(slept) >= 7
 
 
+def test_a_retry_in_the_log_names_its_run_and_what_google_answered(
+    engine, documents_only, merchant, caplog
+):
+    make_documents(merchant, 1)
+    engine.inject_fault("503", count=1, endpoint="upload.create")
+
+    with caplog.at_level("INFO", logger="integrations.google.drive"):
+        run, outcome = run_backup(documents_only)
+
+    assert outcome.succeeded
+    [line] = [r.getMessage() for r in caplog.records if "retry 1 in" in r.getMessage()]
+    assert line.startswith(f"Run {run.pk} of integration {documents_only.pk}: Drive ")
+    assert "503" in line
+
+
 def test_a_large_file_goes_resumable_and_resumes_after_a_dropped_chunk(
     engine, documents_only, merchant
 ):

@@ -13,8 +13,10 @@ from __future__ import annotations
 from django.core.management.base import BaseCommand, CommandError
 from django.db import IntegrityError, transaction
 from django.db.models import Q
+from django.utils import timezone
 
-from integrations.backup import execute_run
+from integrations.backup import HEARTBEAT_INTERVAL_SECONDS, execute_run
+from integrations.dispatch import stalled_run_seconds
 from integrations.models import BackupRun, GoogleDriveIntegration
 from integrations.tasks import after_final_outcome
 
@@ -49,6 +51,8 @@ class Command(BaseCommand):
                 after_final_outcome(run.pk, outcome)
             run.refresh_from_db()
             self.stdout.write(describe_run(run, outcome.status, outcome.message))
+            if outcome.skipped:
+                self.stdout.write(describe_holder(run))
             failed += outcome.status in (BackupRun.Status.FAILED, BackupRun.Status.PARTIAL)
         if failed:
             raise CommandError(f"{failed} backup(s) did not fully succeed.")
@@ -77,6 +81,22 @@ def run_for(integration: GoogleDriveIntegration) -> BackupRun:
     except IntegrityError:
         # A worker's run was queued between the check and the insert.
         return integration.runs.get(status__in=BackupRun.ACTIVE_STATUSES)
+
+
+def describe_holder(run: BackupRun) -> str:
+    """What an operator needs when another worker holds the run: is that worker alive?"""
+    if run.heartbeat_at is None:
+        return "  the run has no heartbeat yet; it is waiting for a worker"
+    age = (timezone.now() - run.heartbeat_at).total_seconds()
+    if age <= HEARTBEAT_INTERVAL_SECONDS * 3:
+        return (
+            f"  its worker is alive (heartbeat {age:.0f} s ago); follow it on the merchant's page"
+        )
+    return (
+        f"  its worker has not been heard of for {age:.0f} s and may be dead; the dispatcher "
+        f"takes the run over once its lock expires (about {stalled_run_seconds()} s after the "
+        "last heartbeat)"
+    )
 
 
 def describe_run(run: BackupRun, status: str, message: str) -> str:
