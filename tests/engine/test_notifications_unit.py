@@ -168,3 +168,22 @@ def test_an_english_merchant_gets_english_mail_whatever_language_is_active():
     [message] = mail.outbox
     assert message.subject.startswith("Google Drive backup stopped")
     assert '<html lang="en">' in message.alternatives[0][0]
+
+
+@pytest.mark.parametrize("language", ["en", "pt-br"])
+def test_the_mails_hold_for_a_backup_started_by_hand_too(language):
+    """'Back up now' and backup_now meet the same trouble as a night: no mail may say
+    'tonight' or 'the nightly backup'."""
+    integration = make_integration("Loja Azul")
+    integration.merchant.language = language
+    integration.merchant.save()
+    make_run(integration, status=BackupRun.Status.FAILED)
+    lose_access(integration)
+
+    assert notifications.notify_access_lost(integration.pk)
+    assert notifications.notify_storage_full(integration.pk)
+
+    for message in mail.outbox:
+        text = (message.body + message.alternatives[0][0]).lower()
+        for night_word in ("tonight", "nightly", "desta noite", "noturno"):
+            assert night_word not in text, (message.subject, night_word)
