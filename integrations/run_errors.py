@@ -55,7 +55,11 @@ MESSAGES = {
     "misconfigured": _(
         "The connection to Google is not set up correctly on our side. Please contact support."
     ),
-    "more_errors": _("%(count)s more files had problems; they will be tried again."),
+    "more_errors": ngettext_lazy(
+        "%(count)s more file had a problem; it will be tried again.",
+        "%(count)s more files had problems; they will be tried again.",
+        "count",
+    ),
     "files_failed": ngettext_lazy(
         "%(count)s file could not be backed up; it will be tried again in the next backup.",
         "%(count)s files could not be backed up; they will be tried again in the next backup.",

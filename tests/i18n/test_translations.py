@@ -174,6 +174,13 @@ def test_a_count_of_failed_files_agrees_with_its_noun(count, english, portuguese
         assert portuguese in run_errors.describe(entry)
 
 
+def test_a_count_of_more_problems_agrees_with_its_noun():
+    one = {"code": "more_errors", "params": {"count": 1}}
+    assert run_errors.english_message("more_errors", count=1).startswith("1 more file had a")
+    with translation.override("pt-br"):
+        assert run_errors.describe(one).startswith("Mais 1 arquivo teve um problema")
+
+
 def test_every_label_of_a_choice_the_panel_shows_is_in_the_catalog(po_entries):
     """States, triggers and statuses appear in tables: a new one must not stay English."""
     from django.apps import apps
