@@ -48,7 +48,7 @@ from integrations.folders import (
 from integrations.google.drive import DriveClient, StoredFile
 from integrations.google.errors import ChecksumMismatch, DriveError, ErrorKind
 from integrations.google.oauth import credentials_from_refresh_token
-from integrations.locking import LOCK_TTL_SECONDS, IntegrationLock
+from integrations.locking import IntegrationLock
 from integrations.models import BackedUpFile, BackupRun, GoogleDriveIntegration
 from integrations.ratelimit import WritePacer
 
@@ -57,10 +57,9 @@ logger = logging.getLogger(__name__)
 SKIPPED = "skipped"
 FINISHED_STATUSES = (BackupRun.Status.SUCCEEDED, BackupRun.Status.PARTIAL, BackupRun.Status.FAILED)
 
-# The dispatcher may consider a running run dead once its heartbeat is older than
-# STALE_AFTER: by then its lock has expired and another worker can take it over.
+# Far more often than the dispatcher takes a silent run for dead
+# (dispatch.stalled_run_seconds, after the run's lock has expired).
 HEARTBEAT_INTERVAL_SECONDS = 10
-STALE_AFTER = timedelta(seconds=LOCK_TTL_SECONDS + 60)
 # Re-read the integration every this many files: a disconnect stops the uploads.
 RECHECK_EVERY_FILES = 20
 # The progress bar moves at least every this many files (one UPDATE each time).

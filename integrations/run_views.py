@@ -39,6 +39,9 @@ def backup_now(request: HttpRequest) -> HttpResponse:
 @merchant_required
 @require_GET
 def run_progress(request: HttpRequest, run_id: int) -> JsonResponse:
-    runs = BackupRun.objects.filter(integration__merchant=request.merchant)
+    # The integration is read for the time zone of a retry's "goes on at".
+    runs = BackupRun.objects.filter(integration__merchant=request.merchant).select_related(
+        "integration"
+    )
     run = get_object_or_404(runs, pk=run_id)
     return JsonResponse(run_history.progress_payload(run))
