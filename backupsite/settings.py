@@ -284,3 +284,30 @@ LOGGING = {
         "fontTools": {"level": "WARNING"},
     },
 }
+
+# --- Operations: health checks, metrics, operator alerts, log format --------------------
+# (one block; see the README's Operating section)
+from email.utils import getaddresses  # noqa: E402
+
+from backupsite.logging import use_log_format  # noqa: E402
+
+INSTALLED_APPS += ["monitoring"]
+# First: /healthz, /readyz and /metrics answer probes and scrapers addressed by IP, over plain
+# HTTP, before host validation, redirects and sessions.
+MIDDLEWARE.insert(0, "monitoring.middleware.OperationsEndpointsMiddleware")
+# /metrics: a request carrying this bearer token, or coming from one of these networks
+# (comma-separated CIDRs), may read; with neither set, loopback clients only.
+METRICS_BEARER_TOKEN = env("METRICS_BEARER_TOKEN", default="")
+METRICS_ALLOWED_NETWORKS = env.list("METRICS_ALLOWED_NETWORKS", default=[])
+# /readyz fails when beat's last dispatcher pass is older than this (3 passes by default).
+HEALTH_DISPATCHER_MAX_AGE_SECONDS = env.int(
+    "HEALTH_DISPATCHER_MAX_AGE_SECONDS", default=3 * BACKUP_DISPATCH_INTERVAL_SECONDS
+)
+HEALTH_CHECK_TIMEOUT_SECONDS = env.float("HEALTH_CHECK_TIMEOUT_SECONDS", default=2.0)
+# Who gets the operator e-mails (a night's runs not finished by the end of the window):
+# "Ops <ops@example.com>, oncall@example.com".
+ADMINS = [
+    (name, address) for name, address in getaddresses(env.list("ADMINS", default=[])) if address
+]
+SERVER_EMAIL = env("SERVER_EMAIL", default=DEFAULT_FROM_EMAIL)
+LOGGING = use_log_format(LOGGING, env("LOG_FORMAT", default="plain"))
