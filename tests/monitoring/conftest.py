@@ -1,0 +1,22 @@
+from __future__ import annotations
+
+from prometheus_client.parser import text_string_to_metric_families
+
+# The backup engine's fixtures, for metrics after a real run against fake_google.
+from tests.backup.conftest import (  # noqa: F401
+    backup_redis,
+    engine,
+    integration,
+    merchant,
+    slept,
+)
+
+
+def samples(payload: bytes | str) -> dict[tuple[str, tuple[tuple[str, str], ...]], float]:
+    """{(sample name, sorted labels): value} of a Prometheus text exposition."""
+    text = payload.decode() if isinstance(payload, bytes) else payload
+    return {
+        (sample.name, tuple(sorted(sample.labels.items()))): sample.value
+        for family in text_string_to_metric_families(text)
+        for sample in family.samples
+    }
