@@ -33,7 +33,7 @@ run: install system services seed
 	@scripts/run.sh
 
 test: install system services
-	@scripts/ensure-system.sh chromium poppler
+	@scripts/ensure-system.sh chromium poppler promtool
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 test-fast: install
