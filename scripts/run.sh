@@ -54,5 +54,11 @@ EOF
 fi
 
 export PATH="$PWD/.venv/bin:$PATH"
+# Every process writes its Prometheus counters here and the web process's /metrics adds them
+# up (workers' uploads and Drive requests included). Emptied at start: the files of processes
+# of an earlier run would otherwise count again.
+export PROMETHEUS_MULTIPROC_DIR="${PROMETHEUS_MULTIPROC_DIR:-$PWD/var/prometheus}"
+mkdir -p "$PROMETHEUS_MULTIPROC_DIR"
+rm -f "$PROMETHEUS_MULTIPROC_DIR"/*.db
 # honcho gives each process its own PORT from this base; web comes first in the Procfile.
 exec honcho --procfile "$procfile" --app-root "$PWD" --env /dev/null start --port "$web_port"

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import socket
+
 from prometheus_client.parser import text_string_to_metric_families
 
 # The backup engine's fixtures, for metrics after a real run against fake_google.
@@ -20,3 +22,10 @@ def samples(payload: bytes | str) -> dict[tuple[str, tuple[tuple[str, str], ...]
         for family in text_string_to_metric_families(text)
         for sample in family.samples
     }
+
+
+def closed_port() -> int:
+    """A local port nothing listens on (bound, then released)."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]

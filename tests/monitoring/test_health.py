@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import socket
 
 import pytest
 import time_machine
@@ -12,14 +11,9 @@ from monitoring import health
 from monitoring.heartbeats import record_dispatcher_pass
 from tests.isolation import session_slot
 
+from .conftest import closed_port
+
 NOW = dt.datetime(2026, 11, 23, 1, 30, tzinfo=dt.UTC)
-
-
-def closed_port() -> int:
-    """A local port nothing listens on (bound, then released)."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 @pytest.fixture
