@@ -27,6 +27,14 @@ __all__ = [
     "record_upload",
 ]
 
+# Label values known in advance start at 0, so a rate() or an alert sees a series from the
+# first scrape (Prometheus's advice on missing metrics). They mirror BackupRun's statuses and
+# triggers and BackedUpFile's kinds (a test holds them equal); kept as literals so this module
+# imports no Django model.
+OUTCOMES = ("succeeded", "partial", "failed", "skipped")
+TRIGGERS = ("scheduled", "manual")
+KINDS = ("orders", "invoice", "receipt")
+
 RUNS_FINISHED = Counter(
     "drivebackup_runs_finished",
     "Backup runs that reached a final outcome (succeeded, partial, failed, skipped), by outcome "
@@ -54,3 +62,15 @@ def record_upload(kind: str, size: int) -> None:
     """One file of `kind` (a BackedUpFile kind) of `size` bytes landed in Drive."""
     FILES_UPLOADED.labels(kind=kind).inc()
     BYTES_UPLOADED.labels(kind=kind).inc(size)
+
+
+def _start_known_series_at_zero() -> None:
+    for outcome in OUTCOMES:
+        for trigger in TRIGGERS:
+            RUNS_FINISHED.labels(outcome=outcome, trigger=trigger)
+    for kind in KINDS:
+        FILES_UPLOADED.labels(kind=kind)
+        BYTES_UPLOADED.labels(kind=kind)
+
+
+_start_known_series_at_zero()

@@ -14,6 +14,9 @@ from datetime import datetime
 
 from prometheus_client import REGISTRY, CollectorRegistry, generate_latest, multiprocess
 
+# Registers the engine's and the Drive client's metrics in this process too, so /metrics
+# lists them (at 0) before the first run here.
+from integrations import metrics as _engine_metrics  # noqa: F401
 from monitoring.collector import DatabaseCollector
 
 MULTIPROC_ENV = "PROMETHEUS_MULTIPROC_DIR"

@@ -199,3 +199,31 @@ def test_the_hooks_count_what_they_are_told():
         "waits": 1,
         "waited": 0.25,
     }
+
+
+def test_known_label_values_mirror_the_models():
+    from integrations.models import BackedUpFile
+
+    finished = set(BackupRun.Status.values) - set(BackupRun.ACTIVE_STATUSES)
+    assert set(metrics.OUTCOMES) == finished | {"skipped"}
+    assert set(metrics.TRIGGERS) == set(BackupRun.Trigger.values)
+    assert set(metrics.KINDS) == set(BackedUpFile.Kind.values)
+
+
+@pytest.mark.django_db
+def test_every_metric_is_listed_before_anything_happened():
+    names = {name for name, _ in samples(metrics_payload())}
+    assert {
+        "drivebackup_runs_finished_total",
+        "drivebackup_uploaded_files_total",
+        "drivebackup_uploaded_bytes_total",
+        "drivebackup_drive_backoff_seconds_count",
+        "drivebackup_drive_rate_limit_wait_seconds_count",
+        "drivebackup_runs_active",
+        "drivebackup_night_runs",
+        "drivebackup_night_runs_overdue",
+        "drivebackup_oldest_due_integration_age_seconds",
+        "drivebackup_dispatcher_last_pass_timestamp_seconds",
+        "drivebackup_integrations",
+        "drivebackup_database_up",
+    } <= names
