@@ -12,6 +12,7 @@ from tests.backup.conftest import (  # noqa: F401
     merchant,
     slept,
 )
+from tests.integrations_ui.test_admin import admin_client  # noqa: F401
 
 
 def samples(payload: bytes | str) -> dict[tuple[str, tuple[tuple[str, str], ...]], float]:

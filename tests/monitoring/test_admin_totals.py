@@ -7,23 +7,13 @@ import re
 
 import pytest
 import time_machine
-from django.test import Client
 
-from accounts.models import User
 from integrations.models import BackupRun, GoogleDriveIntegration
 from tests.engine.conftest import WARSAW, make_integration, make_run
 
 NOV_23 = dt.date(2026, 11, 23)
 # 06:30 in Warsaw on the 23rd: that night's window ended at 06:00.
 MORNING = dt.datetime(2026, 11, 23, 6, 30, tzinfo=WARSAW)
-
-
-@pytest.fixture
-def admin_client(db) -> Client:
-    admin = User.objects.create_superuser(email="admin@platform.example", password="x")
-    browser = Client()
-    browser.force_login(admin)
-    return browser
 
 
 @pytest.fixture
