@@ -12,6 +12,7 @@ from tests.backup.conftest import (  # noqa: F401
     merchant,
     slept,
 )
+from tests.engine.conftest import broker, mail_dir, start_worker  # noqa: F401
 from tests.integrations_ui.test_admin import admin_client  # noqa: F401
 
 

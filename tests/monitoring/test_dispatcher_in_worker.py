@@ -1,0 +1,22 @@
+"""A real worker records the dispatcher's pass where /readyz and /metrics of the web read it."""
+
+from __future__ import annotations
+
+import pytest
+from django.utils import timezone
+
+from integrations import tasks
+from monitoring.heartbeats import last_dispatcher_pass
+
+pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
+
+
+def test_a_pass_in_a_worker_process_is_seen_by_this_one(start_worker, broker):
+    from tests.engine.worker import wait_for
+
+    start_worker()
+    sent_at = timezone.now()
+    tasks.dispatch_due_backups.delay()
+
+    wait_for(lambda: last_dispatcher_pass() is not None, timeout=30, what="a recorded pass")
+    assert last_dispatcher_pass() >= sent_at
