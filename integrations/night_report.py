@@ -18,6 +18,7 @@ from zoneinfo import ZoneInfo
 from django.db.models import Count, Q
 
 from accounts.time_zones import zone_named
+from integrations import dispatch
 from integrations.dispatch import due_integrations, scheduled_start, window_for_night
 from integrations.models import BackupRun, GoogleDriveIntegration
 
@@ -142,6 +143,32 @@ def oldest_due_unstarted_age(now: datetime) -> timedelta:
         window = window_for_night(night, zone_named(zones[integration_id]))
         oldest = max(oldest, now - scheduled_start(window, integration_id))
     return oldest
+
+
+def integrations_without_run(now: datetime) -> list[int]:
+    """Integrations whose current night window has ended without a scheduled run for it.
+
+    Only those that could have had one: connected with something to back up now (the
+    dispatcher's own rule) and connected before their start moment of that night. A night the
+    dispatcher never ran through leaves no run to be overdue; this is how it shows once the
+    window is over.
+    """
+    candidates = (
+        GoogleDriveIntegration.objects.filter(dispatch._backup_candidates())
+        .exclude(refresh_token="")
+        .values_list("pk", "time_zone", "connected_at")
+    )
+    with_run = set(_recent_scheduled_runs(now).values_list("integration_id", "night"))
+    nights = _Nights(now)
+    missed = []
+    for integration_id, time_zone, connected_at in candidates.iterator(chunk_size=2000):
+        night = nights.current(time_zone)
+        window = window_for_night(night, zone_named(time_zone))
+        if window.end > now or (integration_id, night) in with_run:
+            continue
+        if connected_at is None or connected_at <= scheduled_start(window, integration_id):
+            missed.append(integration_id)
+    return missed
 
 
 INTEGRATION_STATES = ("connected", "failing", "access_lost", "not_connected")

@@ -67,6 +67,11 @@ class DatabaseCollector(Collector):
             value=len(night_report.overdue_runs(now)),
         )
         yield GaugeMetricFamily(
+            "drivebackup_night_integrations_without_run",
+            "Integrations whose current night window ended without a scheduled run for it.",
+            value=len(night_report.integrations_without_run(now)),
+        )
+        yield GaugeMetricFamily(
             "drivebackup_oldest_due_integration_age_seconds",
             "Seconds since the scheduled start of the integration that has waited longest for "
             "tonight's run to start (0 when none waits).",

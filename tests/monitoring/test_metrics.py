@@ -98,6 +98,7 @@ def test_after_a_nights_run_the_database_metrics_match_it(engine, integration):
     assert value(payload, "drivebackup_runs_active", status="queued") == 0
     assert value(payload, "drivebackup_runs_active", status="running") == 0
     assert value(payload, "drivebackup_night_runs_overdue") == 0
+    assert value(payload, "drivebackup_night_integrations_without_run") == 0  # night goes on
     assert value(payload, "drivebackup_integrations", state="connected") == 2
     assert value(payload, "drivebackup_integrations", state="failing") == 0
     assert value(payload, "drivebackup_integrations", state="access_lost") == 0
@@ -222,6 +223,7 @@ def test_every_metric_is_listed_before_anything_happened():
         "drivebackup_runs_active",
         "drivebackup_night_runs",
         "drivebackup_night_runs_overdue",
+        "drivebackup_night_integrations_without_run",
         "drivebackup_oldest_due_integration_age_seconds",
         "drivebackup_dispatcher_last_pass_timestamp_seconds",
         "drivebackup_integrations",

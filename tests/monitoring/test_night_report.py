@@ -135,3 +135,26 @@ def test_integrations_by_state():
         "access_lost": 1,
         "not_connected": 2,
     }
+
+
+def test_an_integration_whose_night_ended_without_a_run_is_counted():
+    with_run = make_integration("Ran")
+    scheduled(with_run, NOV_23, BackupRun.Status.SUCCEEDED)
+    missed = make_integration("Missed")
+    missed.connected_at = dt.datetime(2026, 11, 1, tzinfo=WARSAW)
+    missed.save()
+    # Connected at 05:55, after its start moment: the dispatcher could not have run it yet.
+    late = make_integration("Late")
+    late.connected_at = dt.datetime(2026, 11, 23, 5, 55, tzinfo=WARSAW)
+    late.save()
+    make_integration(
+        "Nothing ticked", backup_orders=False, backup_invoices=False, backup_receipts=False
+    )
+    make_integration("Lost", status=GoogleDriveIntegration.Status.ACCESS_LOST)
+
+    # 06:30 in Warsaw: the window of the 23rd is over.
+    morning = dt.datetime(2026, 11, 23, 6, 30, tzinfo=WARSAW)
+    assert night_report.integrations_without_run(morning) == [missed.pk]
+    assert late.pk not in night_report.integrations_without_run(morning)
+    # Still in the window: nobody is late yet.
+    assert night_report.integrations_without_run(morning - dt.timedelta(hours=1)) == []
