@@ -145,7 +145,19 @@ def oldest_due_unstarted_age(now: datetime) -> timedelta:
     return oldest
 
 
-def integrations_without_run(now: datetime) -> list[int]:
+@dataclass(frozen=True)
+class MissedNight:
+    """An integration whose night window ended without a scheduled run for it."""
+
+    integration_id: int
+    night: date
+
+    @property
+    def key(self) -> str:
+        return f"{self.integration_id}@{self.night.isoformat()}"
+
+
+def integrations_without_run(now: datetime) -> list[MissedNight]:
     """Integrations whose current night window has ended without a scheduled run for it.
 
     Only those that could have had one: connected with something to back up now (the
@@ -167,7 +179,7 @@ def integrations_without_run(now: datetime) -> list[int]:
         if window.end > now or (integration_id, night) in with_run:
             continue
         if connected_at is None or connected_at <= scheduled_start(window, integration_id):
-            missed.append(integration_id)
+            missed.append(MissedNight(integration_id, night))
     return missed
 
 

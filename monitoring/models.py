@@ -20,17 +20,22 @@ class Heartbeat(models.Model):
 
 
 class UnfinishedNightAlert(models.Model):
-    """An e-mail to ADMINS about scheduled runs not finished by the end of their night.
+    """An e-mail to ADMINS about a night that did not finish.
 
-    `run_ids` lists the runs it named, so each overdue run is reported once however many
-    dispatcher passes see it.
+    `run_ids` lists the overdue runs it named and `missed_nights` the integrations without a
+    run (`<integration id>@<night>`), so each is reported once however many dispatcher passes
+    see it.
     """
 
     sent_at = models.DateTimeField(db_index=True)
     run_ids = models.JSONField(default=list)
+    missed_nights = models.JSONField(default=list)
 
     class Meta:
         ordering = ["-sent_at"]
 
     def __str__(self) -> str:
-        return f"{len(self.run_ids)} unfinished runs, {self.sent_at.isoformat()}"
+        return (
+            f"{len(self.run_ids)} unfinished runs, {len(self.missed_nights)} missed nights, "
+            f"{self.sent_at.isoformat()}"
+        )

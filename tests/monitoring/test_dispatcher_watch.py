@@ -74,7 +74,9 @@ def test_the_dispatcher_pass_mails_admins_about_an_unfinished_night(
     assert len(mail.outbox) == 1
     message = mail.outbox[0]
     assert message.to == ["ops@example.com"]
-    assert "1 backup runs did not finish in their night" in message.subject
+    assert message.subject.endswith(
+        "Backups did not finish in their night: 1 runs still active, 0 integrations without a run"
+    )
     assert f"{run.pk} | {run.integration_id} | 2026-11-23 | running | 2026-11-23 05:00" in (
         message.body
     )
@@ -83,14 +85,29 @@ def test_the_dispatcher_pass_mails_admins_about_an_unfinished_night(
 def test_each_overdue_run_is_reported_once(admins, django_capture_on_commit_callbacks):
     first = stuck_run("First")
     with django_capture_on_commit_callbacks(execute=True):
-        assert alert_unfinished_nights(MORNING) == [first.pk]
+        assert alert_unfinished_nights(MORNING) == [f"run:{first.pk}"]
         assert alert_unfinished_nights(MORNING + dt.timedelta(minutes=5)) == []
         second = stuck_run("Second", status=BackupRun.Status.QUEUED)
-        assert alert_unfinished_nights(MORNING + dt.timedelta(minutes=10)) == [second.pk]
+        assert alert_unfinished_nights(MORNING + dt.timedelta(minutes=10)) == [f"run:{second.pk}"]
 
     assert len(mail.outbox) == 2
-    assert "(2 such runs in all" in mail.outbox[1].body
+    assert f"{second.pk} | {second.integration_id} | 2026-11-23 | queued" in mail.outbox[1].body
+    assert f"{first.pk} |" not in mail.outbox[1].body
     assert UnfinishedNightAlert.objects.count() == 2
+
+
+def test_a_night_without_a_run_is_reported_once(admins, django_capture_on_commit_callbacks):
+    """Beat was down all night: no run was created, so none is overdue."""
+    missed = make_integration("Missed")
+    missed.connected_at = dt.datetime(2026, 11, 1, tzinfo=WARSAW)
+    missed.save()
+    with django_capture_on_commit_callbacks(execute=True):
+        assert alert_unfinished_nights(MORNING) == [f"{missed.pk}@2026-11-23"]
+        assert alert_unfinished_nights(MORNING + dt.timedelta(hours=3)) == []
+
+    assert len(mail.outbox) == 1
+    assert "1 integrations without a run" in mail.outbox[0].subject
+    assert f"\n{missed.pk} | 2026-11-23\n" in mail.outbox[0].body
 
 
 def test_no_mail_while_the_night_is_still_on(admins, django_capture_on_commit_callbacks):

@@ -154,7 +154,9 @@ def test_an_integration_whose_night_ended_without_a_run_is_counted():
 
     # 06:30 in Warsaw: the window of the 23rd is over.
     morning = dt.datetime(2026, 11, 23, 6, 30, tzinfo=WARSAW)
-    assert night_report.integrations_without_run(morning) == [missed.pk]
-    assert late.pk not in night_report.integrations_without_run(morning)
+    assert night_report.integrations_without_run(morning) == [
+        night_report.MissedNight(missed.pk, NOV_23)
+    ]
+    assert late.pk not in {m.integration_id for m in night_report.integrations_without_run(morning)}
     # Still in the window: nobody is late yet.
     assert night_report.integrations_without_run(morning - dt.timedelta(hours=1)) == []
