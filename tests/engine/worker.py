@@ -22,7 +22,7 @@ import redis
 from django.conf import settings
 from django.db import connection
 
-from integrations.locking import KEY_PREFIX as LOCK_KEY_PREFIX
+from integrations.engine.locking import KEY_PREFIX as LOCK_KEY_PREFIX
 from tests.isolation import session_slot
 
 BASE_DIR = Path(settings.BASE_DIR)
