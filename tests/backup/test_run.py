@@ -13,6 +13,7 @@ from documents.printing import format_amount
 from integrations import backup
 from integrations.models import BackedUpFile, BackupRun
 
+from .conftest import NIGHT
 from .helpers import (
     MONTH,
     NOV,
@@ -234,7 +235,7 @@ def test_switching_google_account_backs_everything_up_again(engine, documents_on
 def test_a_finished_run_is_not_run_again(engine, documents_only, merchant):
     invoice(merchant, "FV 1/11/2026", NOV)
     run, _ = run_backup(documents_only)
-    again = backup.execute_run(run.pk)
+    again = backup.execute_run(run.pk, now=NIGHT)
     assert again.skipped
     assert sum(documents_in_drive(engine).values()) == 1
 
@@ -249,7 +250,7 @@ def test_a_run_of_an_integration_locked_by_another_worker_is_skipped(
     assert other_worker.acquire()
     run = new_run(documents_only)
     try:
-        outcome = backup.execute_run(run.pk)
+        outcome = backup.execute_run(run.pk, now=NIGHT)
     finally:
         other_worker.release()
     run.refresh_from_db()
