@@ -16,6 +16,7 @@ from integrations.google.client import RESUMABLE_THRESHOLD, DriveClient
 from integrations.models import BackedUpFile, BackupRun, GoogleDriveIntegration
 from tests.factories import connect_integration
 
+from .conftest import NIGHT
 from .helpers import (
     NOV,
     counter,
@@ -98,14 +99,14 @@ def test_crash_between_upload_and_ledger_completion_leaves_no_duplicate(
     monkeypatch.setattr(Ledger, "complete", crash_on_second)
     run = new_run(documents_only)
     with pytest.raises(SystemError):
-        execute_run(run.pk)
+        execute_run(run.pk, now=NIGHT)
     run.refresh_from_db()
     assert run.status == BackupRun.Status.RUNNING
     assert BackedUpFile.objects.filter(state="uploading").count() == 1
     monkeypatch.setattr(Ledger, "complete", original)
     creates_before = counter(engine, "upload.create")
 
-    outcome = execute_run(run.pk)
+    outcome = execute_run(run.pk, now=NIGHT)
 
     run.refresh_from_db()
     assert outcome.status == BackupRun.Status.SUCCEEDED
@@ -283,7 +284,7 @@ def test_google_down_is_retryable_and_counted_once_on_the_final_attempt(
     run = new_run(documents_only)
     engine.configure(p_503=1.0)
 
-    early = execute_run(run.pk, final_attempt=False)
+    early = execute_run(run.pk, now=NIGHT, final_attempt=False)
 
     run.refresh_from_db()
     documents_only.refresh_from_db()
@@ -296,7 +297,7 @@ def test_google_down_is_retryable_and_counted_once_on_the_final_attempt(
     attempts = settings.BACKUP_DRIVE_MAX_ATTEMPTS * upload.MAX_CONSECUTIVE_TRANSIENT_FAILURES
     assert 0 < counter(engine, "drive.files") <= attempts
 
-    last = execute_run(run.pk, final_attempt=True)
+    last = execute_run(run.pk, now=NIGHT, final_attempt=True)
 
     run.refresh_from_db()
     documents_only.refresh_from_db()

@@ -14,6 +14,7 @@ from integrations.engine.run import execute_run
 from integrations.models import BackedUpFile, BackupRun
 from integrations.runs import RunOutcome
 
+from .conftest import NIGHT
 from .helpers import (
     MONTH,
     NOV,
@@ -235,7 +236,7 @@ def test_switching_google_account_backs_everything_up_again(engine, documents_on
 def test_a_finished_run_is_not_run_again(engine, documents_only, merchant):
     invoice(merchant, "FV 1/11/2026", NOV)
     run, _ = run_backup(documents_only)
-    again = execute_run(run.pk)
+    again = execute_run(run.pk, now=NIGHT)
     assert again.skipped
     assert sum(documents_in_drive(engine).values()) == 1
 
@@ -250,7 +251,7 @@ def test_a_run_of_an_integration_locked_by_another_worker_is_skipped(
     assert other_worker.acquire()
     run = new_run(documents_only)
     try:
-        outcome = execute_run(run.pk)
+        outcome = execute_run(run.pk, now=NIGHT)
     finally:
         other_worker.release()
     run.refresh_from_db()
