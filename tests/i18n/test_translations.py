@@ -16,6 +16,7 @@ import pytest
 from django.conf import settings
 from django.urls import reverse
 from django.utils import translation
+from fontTools.ttLib import TTFont
 
 from integrations import run_errors
 from tests.accounts.factories import make_merchant, make_order
@@ -146,6 +147,22 @@ def test_compiled_catalog_matches_the_po_file(po, catalog):
         elif compiled.gettext(entry.msgid) != entry.msgstr:
             stale.append(entry.msgid)
     assert stale == []
+
+
+@pytest.mark.parametrize("face", ["Regular", "Bold"])
+def test_the_print_fonts_draw_every_character_of_the_catalogs(face):
+    """Prints and their PDFs use only the bundled fonts: a letter they lack (ą, ł, ã...) would
+    come out as a blank box in Drive."""
+    font = Path(settings.BASE_DIR) / "documents" / "fonts" / f"PrintSans-{face}.ttf"
+    cmap = TTFont(font).getBestCmap()
+    for c in CATALOGS:
+        texts = [
+            text
+            for e in messages(read_po(c.locale))
+            for text in (e.msgstr_plural.values() if e.msgid_plural else [e.msgstr])
+        ]
+        missing = {char for text in texts for char in text if ord(char) not in cmap}
+        assert sorted(missing - set("\n")) == [], c.locale
 
 
 @pytest.mark.django_db
