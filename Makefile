@@ -5,7 +5,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 export PYTHONUNBUFFERED := 1
 
-.PHONY: run test test-fast lint format bench install system services migrate seed clean
+.PHONY: run test test-fast test-moments lint format bench install system services migrate seed clean
 
 $(VENV)/.installed: requirements.txt
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV) || python3 -m venv $(VENV)
@@ -35,6 +35,21 @@ run: install system services seed
 test: install system services
 	@scripts/ensure-system.sh chromium poppler promtool
 	$(PY) -m pytest $(PYTEST_ARGS)
+
+# The tests whose outcome depends on the date, the hour or the zone (backup engine, dispatcher,
+# pages, documents, accounts). `make test-moments` runs them again with the clock set to moments
+# where calendars bite; CI does, after `make test`. Any moment: `make test TEST_NOW=...`.
+CLOCK_TESTS ?= tests --ignore=tests/fake_google --ignore=tests/rendering --ignore=tests/bench \
+	--ignore=tests/make_run --ignore=tests/i18n
+# The first night of a month in Warsaw, and the night the clocks go back (02:30 happens twice).
+CLOCK_MOMENTS ?= "2027-03-01T00:30 Europe/Warsaw" "2027-10-31T02:30 Europe/Warsaw"
+
+test-moments: install system services
+	@scripts/ensure-system.sh chromium poppler
+	@for moment in $(CLOCK_MOMENTS); do \
+		echo "== the clock at $$moment (TEST_NOW)"; \
+		TEST_NOW="$$moment" $(PY) -m pytest $(CLOCK_TESTS) $(PYTEST_ARGS) || exit 1; \
+	done
 
 test-fast: install
 	$(PY) -m pytest -m "not slow and not browser" $(PYTEST_ARGS)

@@ -6,8 +6,8 @@ from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Merchant, User
+from accounts.signals import merchant_time_zone_changed
 from accounts.time_zones import time_zone_choices
-from integrations.connection import follow_merchant_time_zone
 
 
 class UserInline(admin.TabularInline):
@@ -59,7 +59,9 @@ class MerchantAdmin(admin.ModelAdmin):
         previous_zone = form.initial.get("time_zone")
         super().save_model(request, obj, form, change)
         if change and previous_zone and obj.time_zone != previous_zone:
-            follow_merchant_time_zone(obj, previous_zone)
+            merchant_time_zone_changed.send(
+                sender=Merchant, merchant=obj, previous_zone=previous_zone
+            )
 
     @admin.display(boolean=True, description=_("API token"))
     def api_token_set(self, obj: Merchant) -> bool:

@@ -11,9 +11,10 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.forms import EmailAuthenticationForm, MerchantSettingsForm, SignupForm
+from accounts.models import Merchant
+from accounts.signals import merchant_time_zone_changed
 from accounts.tenancy import merchant_required
 from documents.models import merchant_has_api_invoices
-from integrations.connection import follow_merchant_time_zone
 
 
 class EmailLoginView(LoginView):
@@ -57,7 +58,9 @@ def settings_view(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         form.save()
         if merchant.time_zone != previous_zone:
-            follow_merchant_time_zone(merchant, previous_zone)
+            merchant_time_zone_changed.send(
+                sender=Merchant, merchant=merchant, previous_zone=previous_zone
+            )
         messages.success(request, _("Settings saved."))
         return redirect("accounts:settings")
     return _settings_page(request, form)

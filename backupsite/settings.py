@@ -121,7 +121,8 @@ LOGIN_REDIRECT_URL = "documents:orders"
 LOGOUT_REDIRECT_URL = "accounts:login"
 
 LANGUAGE_CODE = "en"
-LANGUAGES = [("en", "English"), ("pt-br", "Português (Brasil)")]
+# Each language under its own name: the header's switch and the merchant's document language.
+LANGUAGES = [("en", "English"), ("pl", "Polski"), ("pt-br", "Português (Brasil)")]
 LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = env("TIME_ZONE", default="UTC")
 USE_I18N = True

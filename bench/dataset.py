@@ -21,7 +21,7 @@ from documents import demo_data
 from documents.models import Invoice, Receipt
 from fake_google import FakeGoogle
 from integrations.google import oauth
-from integrations.google.drive import fetch_account
+from integrations.google.service import fetch_account
 from integrations.models import GoogleDriveIntegration
 
 

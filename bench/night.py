@@ -34,7 +34,7 @@ from bench.harness import (
     start_workers,
     tree_runqueue_wait_seconds,
 )
-from integrations import dispatch
+from integrations import dispatcher
 from integrations.models import DEFAULT_TIME_ZONE, BackupRun, GoogleDriveIntegration
 
 FINISHED = (BackupRun.Status.SUCCEEDED, BackupRun.Status.PARTIAL, BackupRun.Status.FAILED)
@@ -257,7 +257,7 @@ def run_night(
     demand = DemandSampler(workers)
     before = meter.read()
     started_at = timezone.now()
-    report = dispatch.dispatch(moment or night_moment())
+    report = dispatcher.dispatch(moment or night_moment())
     all_done = wait_for_runs(report.created, database, demand)
     after = meter.read()
     state = control.state()

@@ -67,9 +67,9 @@ def cpu_by_area(stats: pstats.Stats) -> dict[str, float]:
 STEPS = (
     ("documents/pdf.py", "render_pdfs", "PDFs: render_pdfs"),
     ("documents/csv_export.py", "write_orders_csv", "orders CSV: write_orders_csv"),
-    ("integrations/google/drive.py", "upload", "uploads: DriveClient.upload"),
-    ("integrations/folders.py", "folder_id", "folders: FolderTree.folder_id"),
-    ("integrations/google/drive.py", "refresh_access_token", "token refresh"),
+    ("integrations/google/client.py", "upload", "uploads: DriveClient.upload"),
+    ("integrations/engine/folders.py", "folder_id", "folders: FolderTree.folder_id"),
+    ("integrations/google/client.py", "refresh_access_token", "token refresh"),
     ("documents/pdf.py", "document_fingerprint", "fingerprints"),
 )
 
@@ -107,7 +107,7 @@ def profile_one_run(top: int) -> None:
     from django.utils import timezone
 
     from bench import dataset
-    from integrations.backup import execute_run
+    from integrations.engine.run import execute_run
     from integrations.models import BackupRun
 
     dataset.migrate()

@@ -19,9 +19,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Merchant, User
-from documents.models import merchant_has_api_invoices
 from integrations.google import oauth
-from integrations.google.drive import GoogleAccount, fetch_account
+from integrations.google.service import GoogleAccount, fetch_account
 from integrations.models import GoogleDriveIntegration
 
 logger = logging.getLogger(__name__)
@@ -122,19 +121,6 @@ def integration_for(merchant: Merchant) -> GoogleDriveIntegration:
         merchant=merchant, defaults={"time_zone": merchant.time_zone}
     )
     return integration
-
-
-def follow_merchant_time_zone(merchant: Merchant, previous_zone: str) -> None:
-    """A backup that ran in the merchant's old time zone moves with it; one the merchant set
-    apart on the Google Drive page keeps its own."""
-    GoogleDriveIntegration.objects.filter(merchant=merchant, time_zone=previous_zone).update(
-        time_zone=merchant.time_zone
-    )
-
-
-def invoices_backup_available(merchant: Merchant) -> bool:
-    """S11: invoices of an external accounting system are not kept, so not backed up."""
-    return not merchant.external_accounting_enabled or merchant_has_api_invoices(merchant)
 
 
 # --- Connect ------------------------------------------------------------------------------

@@ -7,8 +7,8 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Merchant
 from accounts.time_zones import time_zone_choices
-from integrations.connection import invoices_backup_available
 from integrations.models import GoogleDriveIntegration
+from integrations.selection import invoices_backup_available
 
 
 class DriveSettingsForm(forms.ModelForm):

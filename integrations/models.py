@@ -57,6 +57,14 @@ class GoogleDriveIntegration(models.Model):
     def is_connected(self) -> bool:
         return self.status == self.Status.CONNECTED
 
+    @property
+    def google_account_key(self) -> str:
+        """Which Google account the backup writes to: its stable id, else its e-mail.
+
+        The ledger, the folder cache, the id pool and the write pacing are kept under it.
+        """
+        return self.google_account_id or self.google_email.lower()
+
 
 class BackupRun(models.Model):
     class Trigger(models.TextChoices):

@@ -18,9 +18,10 @@ from zoneinfo import ZoneInfo
 from django.db.models import Count, Q
 
 from accounts.time_zones import zone_named
-from integrations import dispatch
-from integrations.dispatch import due_integrations, scheduled_start, window_for_night
+from integrations.dispatcher import due_integrations
 from integrations.models import BackupRun, GoogleDriveIntegration
+from integrations.schedule import scheduled_start, window_for_night
+from integrations.selection import something_to_back_up_q
 
 # Scheduled runs whose night began at most this many days before today (UTC) are looked at:
 # enough for every time zone's current night and the one before.
@@ -166,7 +167,9 @@ def integrations_without_run(now: datetime) -> list[MissedNight]:
     window is over.
     """
     candidates = (
-        GoogleDriveIntegration.objects.filter(dispatch._backup_candidates())
+        GoogleDriveIntegration.objects.filter(
+            something_to_back_up_q(), status=GoogleDriveIntegration.Status.CONNECTED
+        )
         .exclude(refresh_token="")
         .values_list("pk", "time_zone", "connected_at")
     )

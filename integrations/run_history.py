@@ -11,8 +11,8 @@ from django.utils.translation import gettext_lazy, ngettext
 
 from accounts.time_zones import zone_named
 from integrations import run_errors
-from integrations.dispatch import BackupNowRefused, active_run, back_up_now_refusal
 from integrations.models import BackupRun, GoogleDriveIntegration
+from integrations.runs import BackupNowRefused, active_run, back_up_now_refusal
 
 HISTORY_LENGTH = 30
 # SI symbols, the same in every language of the panel.

@@ -12,8 +12,8 @@ from django.views.decorators.http import require_GET, require_POST
 
 from accounts.tenancy import merchant_required
 from integrations import connection, run_history
-from integrations.dispatch import BackupNowRefused, start_manual_run
 from integrations.models import BackupRun
+from integrations.runs import BackupNowRefused, start_manual_run
 
 
 @merchant_required

@@ -10,21 +10,18 @@ from __future__ import annotations
 
 import logging
 import random
-from datetime import timedelta
 
 from celery import shared_task
 from django.conf import settings
-from django.utils import timezone
 
-from integrations import backup, dispatch, notifications
-from integrations.backup import RunOutcome
+from integrations import dispatcher, notifications, runs
+from integrations.engine import run as engine
 from integrations.models import BackupRun
+from integrations.runs import RunOutcome
 
 logger = logging.getLogger(__name__)
 
 RETRY_JITTER = 0.2
-# Reasons that only the merchant (or time) can fix: retrying them would be a storm.
-NOT_RETRIED_REASONS = frozenset({"access_lost", "quota", "disconnected"})
 
 EMAILS = {
     "access_lost": notifications.notify_access_lost,
@@ -36,11 +33,11 @@ EMAILS = {
 @shared_task(name="integrations.tasks.dispatch_due_backups", ignore_result=True)
 def dispatch_due_backups() -> dict[str, int]:
     """Beat, every few minutes: create and queue due nightly runs, rescue stalled ones."""
-    report = dispatch.dispatch()
+    report = dispatcher.dispatch()
     for integration_id in BackupRun.objects.filter(pk__in=report.abandoned).values_list(
         "integration_id", flat=True
     ):
-        queue_email("failure_streak", integration_id)
+        queue_email(runs.FAILURE_STREAK_EMAIL, integration_id)
     return {
         "created": len(report.created),
         "requeued": len(report.requeued),
@@ -58,7 +55,7 @@ def run_backup(self, run_id: int) -> str:
     retries = len(retry_countdowns())
     final = attempt >= retries
     try:
-        outcome = backup.execute_run(run_id, final_attempt=final)
+        outcome = engine.execute_run(run_id, final_attempt=final)
     except Exception as exc:
         if final:
             close_crashed_run(run_id)
@@ -90,7 +87,8 @@ def send_backup_email(kind: str, integration_id: int) -> bool:
 
 
 def should_retry(outcome: RunOutcome, final: bool) -> bool:
-    return outcome.retryable and not final and outcome.reason not in NOT_RETRIED_REASONS
+    # `retryable` comes from the DriveError's own verdict (integrations.google.errors).
+    return outcome.retryable and not final
 
 
 def retry_countdowns() -> list[int]:
@@ -107,36 +105,26 @@ def retry_countdown(attempt: int) -> int:
 def postpone_run(run_id: int, attempt: int) -> int:
     """Tell the dispatcher the run waits for a retry, so it is not taken for a stalled one."""
     countdown = retry_countdown(attempt)
-    BackupRun.objects.filter(pk=run_id, status__in=BackupRun.ACTIVE_STATUSES).update(
-        not_before=timezone.now() + timedelta(seconds=countdown)
-    )
+    runs.postpone(run_id, countdown)
     return countdown
 
 
 def close_crashed_run(run_id: int) -> None:
     """The last attempt raised: close the run as failed so it does not block later runs."""
-    run = dispatch.close_unfinished_run(run_id, code=dispatch.CRASHED_ERROR_CODE)
+    run = runs.close_unfinished_run(run_id, code=runs.CRASHED_ERROR_CODE)
     if run is not None:
-        queue_email("failure_streak", run.integration_id)
+        queue_email(runs.FAILURE_STREAK_EMAIL, run.integration_id)
 
 
 def after_final_outcome(run_id: int, outcome: RunOutcome) -> None:
-    """E-mails that the run's final outcome calls for (each sent once per problem)."""
+    """Queue the e-mails that the run's final outcome calls for (each sent once per problem)."""
     integration_id = (
         BackupRun.objects.filter(pk=run_id).values_list("integration_id", flat=True).first()
     )
     if integration_id is None:
         return
-    if outcome.succeeded:
-        notifications.forget_resolved_problems(integration_id)
-        return
-    notifications.forget_ended_streak(integration_id)
-    if outcome.reason == "access_lost":
-        queue_email("access_lost", integration_id)
-    elif outcome.reason == "quota":
-        queue_email("storage_full", integration_id)
-    elif outcome.reason != "disconnected":
-        queue_email("failure_streak", integration_id)
+    for kind in runs.emails_after(integration_id, outcome):
+        queue_email(kind, integration_id)
 
 
 def queue_email(kind: str, integration_id: int) -> None:

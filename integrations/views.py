@@ -15,9 +15,9 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from accounts.tenancy import merchant_required
 from integrations import connection
 from integrations.connection import ConnectError, DisconnectOutcome
-from integrations.dispatch import something_to_back_up
 from integrations.forms import DriveSettingsForm
 from integrations.models import GoogleDriveIntegration
+from integrations.selection import something_to_back_up
 
 
 @merchant_required

@@ -11,6 +11,19 @@ from django.utils import translation
 pytest_plugins = ["fake_google.pytest_plugin"]
 
 
+def pytest_configure(config):
+    from tests.clock import start_session_clock
+
+    start_session_clock()
+
+
+def pytest_report_header(config):
+    from tests.clock import chosen_moment
+
+    moment = chosen_moment()
+    return f"clock: {moment.isoformat()} (TEST_NOW)" if moment else "clock: the wall clock"
+
+
 def pytest_sessionfinish(session, exitstatus):
     from tests.isolation import release_session_slot
 

@@ -7,7 +7,7 @@ from google_auth_oauthlib.flow import Flow
 
 from accounts.models import Merchant
 from integrations.google import oauth
-from integrations.google.drive import fetch_account
+from integrations.google.service import fetch_account
 from integrations.models import GoogleDriveIntegration
 from tests.conftest import TEST_SERVER_CALLBACK
 

@@ -17,6 +17,8 @@ from __future__ import annotations
 
 import os
 import socket
+import sys
+import time
 from dataclasses import dataclass
 from functools import cache
 
@@ -27,6 +29,10 @@ CLAIMS_DB = 10
 CLAIM_KEY_PREFIX = "drivebackup-tests:slot:"
 # Far longer than a whole suite (CI allows 90 minutes); a killed session's claim lapses then.
 CLAIM_TTL_SECONDS = 3 * 60 * 60
+# A session that finds every slot taken waits this long for one to be given back before it
+# gives up (TEST_SLOT_WAIT_SECONDS); a whole suite takes a few minutes.
+SLOT_WAIT_SECONDS = float(os.environ.get("TEST_SLOT_WAIT_SECONDS", 30 * 60))
+SLOT_POLL_SECONDS = 2.0
 # (backup engine, Celery broker of worker processes, `python -m bench` smoke run)
 SLOTS = ((13, 14, 15), (1, 2, 3), (4, 5, 6), (7, 8, 9))
 
@@ -109,16 +115,46 @@ def try_claim(client: redis.Redis, number: int, holder: str) -> bool:
 
 @cache
 def session_slot() -> Slot:
-    """This session's slot, claimed on first use and kept until ``release_session_slot``."""
-    client = claims_client()
-    holder = holder_name()
+    """This session's slot, claimed on first use and kept until ``release_session_slot``.
+
+    With every slot taken (four sessions already running on this machine) it waits for one
+    to be given back, saying so once, rather than failing the tests that need Redis.
+    """
+    return wait_for_slot(claims_client(), holder_name())
+
+
+def wait_for_slot(client: redis.Redis, holder: str) -> Slot:
+    deadline = time.monotonic() + SLOT_WAIT_SECONDS
+    said_so = False
+    while True:
+        slot = claim_free_slot(client, holder)
+        if slot is not None:
+            return slot
+        if time.monotonic() >= deadline:
+            raise NoFreeSlot(
+                f"all {len(SLOTS)} Redis slots for test sessions stayed taken for "
+                f"{SLOT_WAIT_SECONDS:.0f} s (keys {CLAIM_KEY_PREFIX}* in Redis db {CLAIMS_DB}: "
+                f"{', '.join(current_holders(client))}); wait for another session to end"
+            )
+        if not said_so:
+            print(
+                f"\nAll {len(SLOTS)} Redis slots for test sessions are taken; waiting up to "
+                f"{SLOT_WAIT_SECONDS:.0f} s for one (TEST_SLOT_WAIT_SECONDS)",
+                file=sys.stderr,
+            )
+            said_so = True
+        time.sleep(SLOT_POLL_SECONDS)
+
+
+def claim_free_slot(client: redis.Redis, holder: str) -> Slot | None:
     for number, (backup_db, broker_db, bench_db) in enumerate(SLOTS):
         if try_claim(client, number, holder):
             return Slot(number, backup_db, broker_db, bench_db)
-    raise NoFreeSlot(
-        f"all {len(SLOTS)} Redis slots for test sessions are taken "
-        f"(keys {CLAIM_KEY_PREFIX}* in Redis db {CLAIMS_DB}); wait for another session to end"
-    )
+    return None
+
+
+def current_holders(client: redis.Redis) -> list[str]:
+    return [f"{number}={client.get(f'{CLAIM_KEY_PREFIX}{number}')}" for number in range(len(SLOTS))]
 
 
 def release_session_slot() -> None:

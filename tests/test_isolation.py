@@ -83,3 +83,35 @@ def test_a_second_session_gets_another_slot_and_gives_it_back(claims):
     assert int(other.stdout) == isolation.SLOTS[1][1]
     assert claims.get(f"{isolation.CLAIM_KEY_PREFIX}0") == isolation.holder_name()
     assert not claims.exists(f"{isolation.CLAIM_KEY_PREFIX}1"), "given back when it ended"
+
+
+def take_every_slot(claims, holder: str) -> None:
+    for number in range(len(isolation.SLOTS)):
+        claims.set(f"{isolation.CLAIM_KEY_PREFIX}{number}", holder)
+
+
+def test_a_session_that_finds_every_slot_taken_waits_for_one(claims, monkeypatch):
+    """A fifth session on one machine waits for a slot instead of failing its tests."""
+    take_every_slot(claims, "another-host:1")
+    monkeypatch.setattr(isolation, "SLOT_POLL_SECONDS", 0.01)
+    polls = {"n": 0}
+    real_claim = isolation.claim_free_slot
+
+    def another_session_ends_after_three_polls(client, holder):
+        polls["n"] += 1
+        if polls["n"] == 3:
+            client.delete(f"{isolation.CLAIM_KEY_PREFIX}2")
+        return real_claim(client, holder)
+
+    monkeypatch.setattr(isolation, "claim_free_slot", another_session_ends_after_three_polls)
+    slot = isolation.wait_for_slot(claims, isolation.holder_name())
+
+    assert (slot.number, polls["n"]) == (2, 3)
+
+
+def test_a_session_gives_up_with_the_holders_named_once_the_wait_is_over(claims, monkeypatch):
+    take_every_slot(claims, "another-host:1")
+    monkeypatch.setattr(isolation, "SLOT_WAIT_SECONDS", 0.05)
+    monkeypatch.setattr(isolation, "SLOT_POLL_SECONDS", 0.01)
+    with pytest.raises(isolation.NoFreeSlot, match="0=another-host:1"):
+        isolation.wait_for_slot(claims, isolation.holder_name())

@@ -1,7 +1,20 @@
 """Every rule about which Google failure is worth retrying, and which one ends what.
 
-The rest of the code sees only `DriveError` with a `kind`; nothing else inspects HTTP statuses
-or Google's error reasons.
+The rest of the code sees only `DriveError` and asks it what the failure means; nothing else
+inspects HTTP statuses or Google's error reasons, and nothing else keeps a list of kinds.
+
+The one retry policy, from the smallest scope to the largest (a 429, say):
+
+1. the request: `retryable` failures (5xx, 408, 429, rate-limit 403s, dropped connections) are
+   sent again by the client (`google.client`) after truncated exponential backoff with jitter,
+   never sooner than Retry-After, up to BACKUP_DRIVE_MAX_ATTEMPTS; a rate limit also holds
+   every worker's writes for that Google account (`google.pacing`);
+2. the file: a failure left after those attempts fails only its file when it is
+   `worth_another_run` (the next attempt or night sends it), or `permanent` (Drive refuses that
+   file: not retried); the engine stops the run after a few such transient failures in a row;
+3. the run: `ends_run` failures stop it at once (grant lost, Drive full, daily limit);
+   a run whose failures are `worth_another_run` is retried by its task
+   (BACKUP_RUN_RETRY_COUNTDOWNS), then caught up by the next night.
 """
 
 from __future__ import annotations
@@ -53,6 +66,9 @@ class ErrorKind(StrEnum):
 RETRY_KINDS = frozenset({ErrorKind.TRANSIENT, ErrorKind.RATE_LIMITED})
 # After one of these no further request of the run can succeed.
 RUN_ENDING_KINDS = frozenset({ErrorKind.ACCESS_LOST, ErrorKind.QUOTA, ErrorKind.UNAVAILABLE})
+PERMANENT_KINDS = frozenset({ErrorKind.PERMANENT, ErrorKind.ID_UNUSABLE})
+# Only the merchant can fix these (reconnect, free space): retrying the run would be a storm.
+NOT_RETRIED_KINDS = frozenset({ErrorKind.ACCESS_LOST, ErrorKind.QUOTA})
 
 
 class DriveError(Exception):
@@ -76,11 +92,38 @@ class DriveError(Exception):
 
     @property
     def retryable(self) -> bool:
+        """Worth the same request again after a backoff (the client does it)."""
         return self.kind in RETRY_KINDS
 
     @property
     def ends_run(self) -> bool:
-        return self.kind in RUN_ENDING_KINDS
+        """No further request of the run can succeed (also `misconfigured`)."""
+        return self.kind in RUN_ENDING_KINDS or self.misconfigured
+
+    @property
+    def access_lost(self) -> bool:
+        """The merchant's grant is gone: only a reconnect helps."""
+        return self.kind == ErrorKind.ACCESS_LOST
+
+    @property
+    def drive_full(self) -> bool:
+        """The merchant's Drive has no room left: only the merchant can make some."""
+        return self.kind == ErrorKind.QUOTA
+
+    @property
+    def misconfigured(self) -> bool:
+        """Google refused our OAuth client itself (no HTTP status: the token endpoint)."""
+        return self.kind == ErrorKind.PERMANENT and self.status is None
+
+    @property
+    def permanent(self) -> bool:
+        """Drive refuses this request for good: the same file would fail again."""
+        return self.kind in PERMANENT_KINDS
+
+    @property
+    def worth_another_run(self) -> bool:
+        """A later attempt of the run (or the next night) may succeed where this failed."""
+        return not (self.permanent or self.kind in NOT_RETRIED_KINDS)
 
     def __repr__(self) -> str:
         return f"DriveError({self.kind}, status={self.status}, reason={self.reason!r})"

@@ -156,9 +156,9 @@ def test_a_zone_this_server_does_not_know_falls_back_to_the_default_and_says_so(
 
 def test_the_dispatcher_and_the_run_agree_on_an_unknown_zone():
     """Both use the same fallback: the night the dispatcher picks is the one the run dates."""
-    from integrations import dispatch
+    from integrations import schedule
 
     now = dt.datetime(2026, 11, 24, 1, 30, tzinfo=dt.UTC)
-    assert dispatch.due_night(7, "Mars/Olympus_Mons", now) == dispatch.due_night(
+    assert schedule.due_night(7, "Mars/Olympus_Mons", now) == schedule.due_night(
         7, "Europe/Warsaw", now
     )

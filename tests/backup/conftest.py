@@ -7,7 +7,7 @@ import pytest
 import redis
 
 from accounts.models import Merchant
-from integrations import backup
+from integrations.engine import run as engine_run
 from integrations.models import GoogleDriveIntegration
 from tests.factories import connect_integration
 from tests.isolation import session_slot
@@ -33,7 +33,7 @@ def backup_redis(settings):
 def slept(monkeypatch) -> list[float]:
     """Backoff and pacing sleeps are recorded instead of slept."""
     sleeps: list[float] = []
-    monkeypatch.setattr(backup, "sleep", sleeps.append)
+    monkeypatch.setattr(engine_run, "sleep", sleeps.append)
     return sleeps
 
 

@@ -10,8 +10,8 @@ from decimal import Decimal
 import requests
 
 from documents.models import Invoice, InvoiceItem, Receipt, ReceiptItem
-from integrations import backup
-from integrations.google.drive import DriveClient
+from integrations.engine.run import execute_run
+from integrations.google.client import DriveClient
 from integrations.google.oauth import credentials_from_refresh_token
 from integrations.models import BackupRun, GoogleDriveIntegration
 
@@ -29,7 +29,7 @@ def new_run(integration: GoogleDriveIntegration, **fields) -> BackupRun:
 
 def run_backup(integration: GoogleDriveIntegration, now: dt.datetime = NIGHT, **kwargs):
     run = new_run(integration)
-    outcome = backup.execute_run(run.pk, now=now, **kwargs)
+    outcome = execute_run(run.pk, now=now, **kwargs)
     run.refresh_from_db()
     return run, outcome
 

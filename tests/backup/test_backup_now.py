@@ -107,7 +107,7 @@ def test_backup_now_on_a_run_another_worker_holds_says_if_that_worker_lives(
 ):
     from django.utils import timezone
 
-    from integrations.locking import IntegrationLock
+    from integrations.engine.locking import IntegrationLock
 
     now = timezone.now()
     BackupRun.objects.create(

@@ -7,11 +7,16 @@ import logging
 
 import pytest
 
-from integrations import backup, connection
-from integrations.google.drive import RESUMABLE_THRESHOLD, DriveClient
+from integrations import connection
+from integrations.engine import plan, upload
+from integrations.engine import run as engine_run
+from integrations.engine.ledger import Ledger
+from integrations.engine.run import RunExecution, execute_run
+from integrations.google.client import RESUMABLE_THRESHOLD, DriveClient
 from integrations.models import BackedUpFile, BackupRun, GoogleDriveIntegration
 from tests.factories import connect_integration
 
+from .conftest import NIGHT
 from .helpers import (
     NOV,
     counter,
@@ -82,7 +87,7 @@ def test_crash_between_upload_and_ledger_completion_leaves_no_duplicate(
     engine, documents_only, merchant, monkeypatch
 ):
     docs = make_documents(merchant, 3)
-    original = backup.RunExecution._complete_row
+    original = Ledger.complete
     calls = {"n": 0}
 
     def crash_on_second(self, row):
@@ -91,17 +96,17 @@ def test_crash_between_upload_and_ledger_completion_leaves_no_duplicate(
             raise SystemError("worker killed")
         original(self, row)
 
-    monkeypatch.setattr(backup.RunExecution, "_complete_row", crash_on_second)
+    monkeypatch.setattr(Ledger, "complete", crash_on_second)
     run = new_run(documents_only)
     with pytest.raises(SystemError):
-        backup.execute_run(run.pk)
+        execute_run(run.pk, now=NIGHT)
     run.refresh_from_db()
     assert run.status == BackupRun.Status.RUNNING
     assert BackedUpFile.objects.filter(state="uploading").count() == 1
-    monkeypatch.setattr(backup.RunExecution, "_complete_row", original)
+    monkeypatch.setattr(Ledger, "complete", original)
     creates_before = counter(engine, "upload.create")
 
-    outcome = backup.execute_run(run.pk)
+    outcome = execute_run(run.pk, now=NIGHT)
 
     run.refresh_from_db()
     assert outcome.status == BackupRun.Status.SUCCEEDED
@@ -114,7 +119,7 @@ def test_crash_between_upload_and_ledger_completion_leaves_no_duplicate(
 
 def test_checksum_mismatch_is_an_error_not_a_success(engine, documents_only, merchant, monkeypatch):
     (doc,) = make_documents(merchant, 1)
-    monkeypatch.setattr(backup, "md5_hex", lambda content: "0" * 32)
+    monkeypatch.setattr(plan, "md5_hex", lambda content: "0" * 32)
 
     run, outcome = run_backup(documents_only)
 
@@ -125,7 +130,7 @@ def test_checksum_mismatch_is_an_error_not_a_success(engine, documents_only, mer
     assert run.files_uploaded == 0
     assert BackedUpFile.objects.get().state == "failed"
     monkeypatch.undo()
-    monkeypatch.setattr(backup, "sleep", lambda s: None)
+    monkeypatch.setattr(engine_run, "sleep", lambda s: None)
 
     _again, outcome = run_backup(documents_only)
 
@@ -152,13 +157,13 @@ def test_revoked_grant_marks_access_lost_and_stops_at_once(engine, documents_onl
 
 def test_grant_revoked_during_the_run_stops_it(engine, documents_only, merchant, monkeypatch):
     make_documents(merchant, 5)
-    original = backup.RunExecution._count_upload
+    original = RunExecution.uploaded
 
     def revoke_after_first(self, upload):
         original(self, upload)
         engine.user_revokes_app("merchant@example.com")
 
-    monkeypatch.setattr(backup.RunExecution, "_count_upload", revoke_after_first)
+    monkeypatch.setattr(RunExecution, "uploaded", revoke_after_first)
 
     run, outcome = run_backup(documents_only)
 
@@ -187,8 +192,8 @@ def test_disconnecting_during_the_run_stops_the_uploads(
     engine, documents_only, merchant, monkeypatch
 ):
     make_documents(merchant, 6)
-    monkeypatch.setattr(backup, "RECHECK_EVERY_FILES", 2)
-    original = backup.RunExecution._count_upload
+    monkeypatch.setattr(engine_run, "RECHECK_EVERY_FILES", 2)
+    original = RunExecution.uploaded
 
     def disconnect_after_first(self, upload):
         original(self, upload)
@@ -196,7 +201,7 @@ def test_disconnecting_during_the_run_stops_the_uploads(
             status=GoogleDriveIntegration.Status.NOT_CONNECTED, refresh_token=""
         )
 
-    monkeypatch.setattr(backup.RunExecution, "_count_upload", disconnect_after_first)
+    monkeypatch.setattr(RunExecution, "uploaded", disconnect_after_first)
 
     run, outcome = run_backup(documents_only)
 
@@ -213,14 +218,14 @@ def test_disconnect_pressed_during_a_run_stops_it_as_disconnected_not_as_lost_ac
     """Disconnect revokes the grant at Google, so the running upload meets a revoked token
     before the run looks at the integration again: the merchant's doing, not lost access."""
     make_documents(merchant, 5)
-    original = backup.RunExecution._count_upload
+    original = RunExecution.uploaded
 
     def disconnect_after_first(self, upload):
         original(self, upload)
         if self.tally.files == 1:
             assert connection.disconnect(merchant) == connection.DisconnectOutcome.REVOKED
 
-    monkeypatch.setattr(backup.RunExecution, "_count_upload", disconnect_after_first)
+    monkeypatch.setattr(RunExecution, "uploaded", disconnect_after_first)
     caplog.set_level(logging.INFO, logger="integrations")
 
     run, outcome = run_backup(documents_only)
@@ -240,7 +245,7 @@ def test_switching_google_account_during_a_run_stops_it_as_disconnected(
     """A switch revokes the previous account's grant; the new connection must not be
     marked as having lost access, nor counted as failing."""
     make_documents(merchant, 5)
-    original = backup.RunExecution._count_upload
+    original = RunExecution.uploaded
 
     def switch_after_first(self, upload):
         original(self, upload)
@@ -248,7 +253,7 @@ def test_switching_google_account_during_a_run_stops_it_as_disconnected(
             connect_integration(engine, merchant, "other@example.com")
             engine.user_revokes_app("merchant@example.com")
 
-    monkeypatch.setattr(backup.RunExecution, "_count_upload", switch_after_first)
+    monkeypatch.setattr(RunExecution, "uploaded", switch_after_first)
 
     run, outcome = run_backup(documents_only)
 
@@ -279,7 +284,7 @@ def test_google_down_is_retryable_and_counted_once_on_the_final_attempt(
     run = new_run(documents_only)
     engine.configure(p_503=1.0)
 
-    early = backup.execute_run(run.pk, final_attempt=False)
+    early = execute_run(run.pk, now=NIGHT, final_attempt=False)
 
     run.refresh_from_db()
     documents_only.refresh_from_db()
@@ -289,10 +294,10 @@ def test_google_down_is_retryable_and_counted_once_on_the_final_attempt(
     assert documents_only.consecutive_failures == 0
     assert slept  # backoff between attempts, without real sleeping
     # Bounded: a few attempts per request for a few files in a row, not a retry storm.
-    attempts = settings.BACKUP_DRIVE_MAX_ATTEMPTS * backup.MAX_CONSECUTIVE_TRANSIENT_FAILURES
+    attempts = settings.BACKUP_DRIVE_MAX_ATTEMPTS * upload.MAX_CONSECUTIVE_TRANSIENT_FAILURES
     assert 0 < counter(engine, "drive.files") <= attempts
 
-    last = backup.execute_run(run.pk, final_attempt=True)
+    last = execute_run(run.pk, now=NIGHT, final_attempt=True)
 
     run.refresh_from_db()
     documents_only.refresh_from_db()
@@ -326,7 +331,7 @@ def test_a_retry_in_the_log_names_its_run_and_what_google_answered(
     make_documents(merchant, 1)
     engine.inject_fault("503", count=1, endpoint="upload.create")
 
-    with caplog.at_level("INFO", logger="integrations.google.drive"):
+    with caplog.at_level("INFO", logger="integrations.google.client"):
         run, outcome = run_backup(documents_only)
 
     assert outcome.succeeded
@@ -371,7 +376,7 @@ def test_a_reserved_id_taken_by_an_invisible_file_is_given_up(
     spent = BackedUpFile.objects.get()
     assert spent.state == "failed"
     monkeypatch.undo()
-    monkeypatch.setattr(backup, "sleep", lambda s: None)
+    monkeypatch.setattr(engine_run, "sleep", lambda s: None)
 
     run_backup(documents_only)
 

@@ -8,8 +8,8 @@ import datetime as dt
 
 import pytest
 
-from integrations.folders import FolderTree
-from integrations.google.drive import DriveClient
+from integrations.engine.folders import FolderTree
+from integrations.google.client import DriveClient
 from integrations.models import BackedUpFile, BackupRun, DriveFolder
 
 from .conftest import FIRST_NIGHT, SECOND_NIGHT, WARSAW

@@ -8,8 +8,8 @@ import pytest
 from django.db import IntegrityError
 from django.utils import timezone
 
-from integrations.drive_ids import DriveIdPool
-from integrations.google.drive import DriveClient
+from integrations.engine.drive_ids import DriveIdPool
+from integrations.google.client import DriveClient
 from integrations.models import BackedUpFile, BackupRun, GoogleDriveIntegration, ReservedDriveId
 from tests.factories import connect_integration
 

@@ -8,7 +8,8 @@ import io
 
 import pytest
 
-from integrations import backup
+from integrations.engine.ledger import Ledger
+from integrations.engine.run import execute_run
 from integrations.models import BackedUpFile, BackupRun
 from tests.accounts.factories import make_order
 
@@ -38,7 +39,7 @@ def test_orders_csv_holds_the_orders_whose_status_changed_in_the_last_30_days(
     make_order(merchant, status_changed_at=NIGHT + dt.timedelta(minutes=5))
 
     run = new_run(integration)
-    outcome = backup.execute_run(run.pk, now=NIGHT)
+    outcome = execute_run(run.pk, now=NIGHT)
     run.refresh_from_db()
 
     assert outcome.succeeded
@@ -63,7 +64,7 @@ def test_month_and_name_follow_the_merchant_time_zone(engine, integration, merch
     moment = dt.datetime(2026, 12, 1, 2, 30, tzinfo=dt.UTC)
 
     run = new_run(integration)
-    backup.execute_run(run.pk, now=moment)
+    execute_run(run.pk, now=moment)
 
     (stored,) = orders_files(engine)
     assert stored["path"] == f"{ROOT}/2026/11/Orders/orders_2026-11-30_23-30-00.csv"
@@ -76,19 +77,19 @@ def test_each_run_writes_a_new_csv_and_a_retried_run_does_not(
     integration.save()
     make_order(merchant, status_changed_at=NIGHT - dt.timedelta(days=1))
     first = new_run(integration)
-    backup.execute_run(first.pk, now=NIGHT)
+    execute_run(first.pk, now=NIGHT)
 
     second = new_run(integration)
-    original = backup.RunExecution._complete_row
+    original = Ledger.complete
 
     def crash(self, row):
         raise SystemError("worker killed")
 
-    monkeypatch.setattr(backup.RunExecution, "_complete_row", crash)
+    monkeypatch.setattr(Ledger, "complete", crash)
     with pytest.raises(SystemError):
-        backup.execute_run(second.pk, now=NIGHT + dt.timedelta(days=1))
-    monkeypatch.setattr(backup.RunExecution, "_complete_row", original)
-    outcome = backup.execute_run(second.pk, now=NIGHT + dt.timedelta(days=1, minutes=5))
+        execute_run(second.pk, now=NIGHT + dt.timedelta(days=1))
+    monkeypatch.setattr(Ledger, "complete", original)
+    outcome = execute_run(second.pk, now=NIGHT + dt.timedelta(days=1, minutes=5))
 
     assert outcome.status == BackupRun.Status.SUCCEEDED
     names = sorted(f["name"] for f in orders_files(engine))

@@ -6,7 +6,7 @@ import datetime as dt
 
 import pytest
 
-from integrations import backup
+from integrations.engine import run as engine_run
 
 from .helpers import counter, documents_in_drive, invoice, run_backup
 
@@ -20,8 +20,8 @@ def google_clock(engine, monkeypatch):
         slept.append(seconds)
         engine.clock.advance(seconds)
 
-    monkeypatch.setattr(backup, "sleep", sleep)
-    monkeypatch.setattr(backup, "pacer_clock", engine.clock.monotonic)
+    monkeypatch.setattr(engine_run, "sleep", sleep)
+    monkeypatch.setattr(engine_run, "pacer_clock", engine.clock.monotonic)
     return slept
 
 

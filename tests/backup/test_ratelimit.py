@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from integrations.ratelimit import Backoff, WritePacer
+from integrations.google.pacing import Backoff, WritePacer
 
 
 class FakeClock:

@@ -10,9 +10,11 @@ from pypdf import PdfReader
 
 from documents.models import ApiInvoicePdf, Invoice
 from documents.printing import format_amount
-from integrations import backup
+from integrations.engine.run import execute_run
 from integrations.models import BackedUpFile, BackupRun
+from integrations.runs import RunOutcome
 
+from .conftest import NIGHT
 from .helpers import (
     MONTH,
     NOV,
@@ -46,7 +48,7 @@ def test_first_run_puts_each_document_of_the_month_in_its_folder(engine, documen
 
     run, outcome = run_backup(documents_only)
 
-    assert outcome == backup.RunOutcome(BackupRun.Status.SUCCEEDED, message="backed up")
+    assert outcome == RunOutcome(BackupRun.Status.SUCCEEDED, message="backed up")
     assert folder_paths(engine) == [
         ROOT,
         f"{ROOT}/2026",
@@ -234,7 +236,7 @@ def test_switching_google_account_backs_everything_up_again(engine, documents_on
 def test_a_finished_run_is_not_run_again(engine, documents_only, merchant):
     invoice(merchant, "FV 1/11/2026", NOV)
     run, _ = run_backup(documents_only)
-    again = backup.execute_run(run.pk)
+    again = execute_run(run.pk, now=NIGHT)
     assert again.skipped
     assert sum(documents_in_drive(engine).values()) == 1
 
@@ -242,14 +244,14 @@ def test_a_finished_run_is_not_run_again(engine, documents_only, merchant):
 def test_a_run_of_an_integration_locked_by_another_worker_is_skipped(
     engine, documents_only, merchant
 ):
-    from integrations.locking import IntegrationLock
+    from integrations.engine.locking import IntegrationLock
 
     invoice(merchant, "FV 1/11/2026", NOV)
     other_worker = IntegrationLock(documents_only.pk)
     assert other_worker.acquire()
     run = new_run(documents_only)
     try:
-        outcome = backup.execute_run(run.pk)
+        outcome = execute_run(run.pk, now=NIGHT)
     finally:
         other_worker.release()
     run.refresh_from_db()

@@ -16,7 +16,7 @@ LATE_NIGHT = dt.datetime(2026, 11, 24, 5, 30, tzinfo=WARSAW)
 
 
 class Enqueued(list):
-    """Stands in for `dispatch.enqueue_after_commit`: records the run ids handed over."""
+    """Stands in for `runs.enqueue_after_commit`: records the run ids handed over."""
 
     def __call__(self, run_id: int) -> None:
         self.append(run_id)

@@ -14,7 +14,7 @@ import threading
 import pytest
 from django.db import connections
 
-from integrations import dispatch
+from integrations import dispatcher
 from integrations.models import BackupRun
 from tests.engine.conftest import LATE_NIGHT, Enqueued, make_integration
 
@@ -32,7 +32,7 @@ def dispatch_together(now, dispatchers: int) -> tuple[list[list[int]], list[Base
     def one_dispatcher(index: int) -> None:
         try:
             start.wait(timeout=10)
-            created[index] = dispatch.create_due_runs(now, enqueue=Enqueued(), chunk_size=7)
+            created[index] = dispatcher.create_due_runs(now, enqueue=Enqueued(), chunk_size=7)
         except BaseException as exc:
             errors.append(exc)
         finally:

@@ -254,7 +254,7 @@ def page_times(integration: GoogleDriveIntegration, *moments: dt.datetime) -> li
     return [formats.date_format(m.astimezone(zone), "SHORT_DATETIME_FORMAT") for m in moments]
 
 
-@pytest.mark.parametrize("language", ["en", "pt-br"])
+@pytest.mark.parametrize("language", ["en", "pl", "pt-br"])
 def test_the_page_writes_every_time_in_one_format(client, integration, settings, language):
     connected = dt.datetime(2026, 11, 2, 9, 30, tzinfo=dt.UTC)
     started = dt.datetime(2026, 11, 23, 1, 0, tzinfo=dt.UTC)

@@ -8,9 +8,10 @@ import pytest
 from django.core import mail
 from django.utils import timezone
 
-from integrations import backup, tasks
-from integrations.backup import RunOutcome
+from integrations import tasks
+from integrations.engine import run as engine_run
 from integrations.models import BackupRun, GoogleDriveIntegration
+from integrations.runs import RunOutcome
 from tests.engine.conftest import make_integration, make_run
 
 pytestmark = pytest.mark.django_db
@@ -67,7 +68,7 @@ class ScriptedRuns:
 def script(monkeypatch):
     def install(*steps: RunOutcome | Exception) -> ScriptedRuns:
         scripted = ScriptedRuns(steps)
-        monkeypatch.setattr(backup, "execute_run", scripted)
+        monkeypatch.setattr(engine_run, "execute_run", scripted)
         return scripted
 
     return install

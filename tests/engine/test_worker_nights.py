@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import pytest
 
-from integrations import dispatch
+from integrations import dispatcher
 from integrations.models import BackedUpFile, BackupRun
 from tests.engine import scenario
 from tests.engine.scenario import (
@@ -54,7 +54,7 @@ def three_shops(fake):
 
 
 def run_night(days_later: int, expected_runs: int) -> list[BackupRun]:
-    report = dispatch.dispatch(tonight(days_later))
+    report = dispatcher.dispatch(tonight(days_later))
     wait_for(runs_finished(expected_runs), timeout=RUN_TIMEOUT, what="the night's runs")
     return list(BackupRun.objects.filter(pk__in=report.created))
 

@@ -9,7 +9,7 @@ import pytest
 from django.conf import settings
 from django.utils import timezone
 
-from integrations import connection, dispatch
+from integrations import connection, dispatcher
 from integrations.models import BackedUpFile, BackupRun, GoogleDriveIntegration
 from tests.engine.scenario import (
     copies_per_document,
@@ -62,7 +62,7 @@ def test_a_flaky_google_still_gets_every_document_exactly_once(google_settings, 
 
     nights: list[list[str]] = []
     for night in range(3):
-        report = dispatch.dispatch(tonight(night))
+        report = dispatcher.dispatch(tonight(night))
         wait_for(runs_finished(3 * (night + 1)), timeout=RUN_TIMEOUT, what="the night's runs")
         statuses = sorted(
             BackupRun.objects.filter(pk__in=report.created).values_list("status", flat=True)
@@ -93,7 +93,7 @@ def test_a_killed_worker_s_run_is_taken_over_without_duplicates(
     # Slow enough for the kill to land in the middle of the uploads.
     fake.configure(latency_ms=40)
     first = start_worker("doomed")
-    [run_id] = dispatch.dispatch(tonight()).created
+    [run_id] = dispatcher.dispatch(tonight()).created
     wait_for(
         lambda: BackupRun.objects.filter(pk=run_id, files_uploaded__gte=5).exists(),
         timeout=RUN_TIMEOUT,
@@ -111,7 +111,7 @@ def test_a_killed_worker_s_run_is_taken_over_without_duplicates(
     start_worker("rescuer")
     expire_integration_locks()
     later = timezone.now() + dt.timedelta(seconds=settings.BACKUP_RUN_STALE_SECONDS + 60)
-    requeued, abandoned = dispatch.recover_stalled_runs(later)
+    requeued, abandoned = dispatcher.recover_stalled_runs(later)
     assert (requeued, abandoned) == ([run_id], [])
 
     wait_for(runs_finished(1), timeout=RUN_TIMEOUT, what="the rescued run")
@@ -135,7 +135,7 @@ def test_a_revoked_grant_stops_that_merchant_only_and_mails_once(
     fake.user_revokes_app("zielony@example.com")
     start_worker(**FAST_RETRIES)
 
-    dispatch.dispatch(tonight())
+    dispatcher.dispatch(tonight())
     wait_for(runs_finished(3), timeout=RUN_TIMEOUT, what="the night's runs")
 
     revoked.refresh()
@@ -162,7 +162,7 @@ def test_a_revoked_grant_stops_that_merchant_only_and_mails_once(
         shop.add_invoice()
     files_before = {s.google_email: file_paths(fake, s.google_email) for s in (revoked, leaving)}
 
-    report = dispatch.dispatch(tonight(1))
+    report = dispatcher.dispatch(tonight(1))
     wait_for(runs_finished(4), timeout=RUN_TIMEOUT, what="the second night's run")
 
     assert [BackupRun.objects.get(pk=pk).integration_id for pk in report.created] == [

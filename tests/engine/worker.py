@@ -22,7 +22,8 @@ import redis
 from django.conf import settings
 from django.db import connection
 
-from integrations.locking import KEY_PREFIX as LOCK_KEY_PREFIX
+from integrations.engine.locking import KEY_PREFIX as LOCK_KEY_PREFIX
+from tests.clock import child_environment
 from tests.isolation import session_slot
 
 BASE_DIR = Path(settings.BASE_DIR)
@@ -60,6 +61,7 @@ def worker_environment(fake_google, mail_dir: Path, **extra: str) -> dict[str, s
         "SITE_URL": settings.SITE_URL,
         "LOG_LEVEL": "INFO",
         **fake_google.settings(),
+        **child_environment(),
     }
     env.pop("CELERY_TASK_ALWAYS_EAGER", None)
     env.update(extra)
@@ -80,6 +82,7 @@ class Worker:
         return [
             sys.executable,
             "-m",
+            "tests.clock",  # `python -m celery`, on the session's clock (TEST_NOW)
             "celery",
             "-A",
             "backupsite",

@@ -9,8 +9,8 @@ from django.test import Client
 
 from accounts.time_zones import time_zone_choices
 from documents.models import Invoice
-from integrations.dispatch import something_to_back_up
 from integrations.models import GoogleDriveIntegration
+from integrations.selection import something_to_back_up
 
 from .conftest import PAGE_URL, SETTINGS_URL, form_fields, integration_of, messages_of
 

@@ -45,12 +45,12 @@ def test_a_dispatcher_pass_is_recorded(eager_celery):
 
 
 def test_a_pass_that_raised_is_not_recorded(eager_celery, monkeypatch):
-    from integrations import dispatch
+    from integrations import dispatcher
 
     def broken(*args, **kwargs):
         raise RuntimeError("database gone")
 
-    monkeypatch.setattr(dispatch, "dispatch", broken)
+    monkeypatch.setattr(dispatcher, "dispatch", broken)
     saved = eager_celery.conf.task_eager_propagates
     eager_celery.conf.task_eager_propagates = False
     try:

@@ -7,9 +7,10 @@ import datetime as dt
 import pytest
 from prometheus_client import REGISTRY
 
-from integrations import backup, metrics
-from integrations.dispatch import scheduled_start, window_for_night
+from integrations import metrics
+from integrations.engine.run import execute_run
 from integrations.models import BackupRun
+from integrations.schedule import scheduled_start, window_for_night
 from monitoring.exposition import metrics_payload
 from monitoring.heartbeats import record_dispatcher_pass
 from tests.backup.conftest import NIGHT, WARSAW
@@ -86,7 +87,7 @@ def test_after_a_nights_run_the_database_metrics_match_it(engine, integration):
     run = BackupRun.objects.create(
         integration=integration, trigger=BackupRun.Trigger.SCHEDULED, night=NOV_23
     )
-    outcome = backup.execute_run(run.pk, now=NIGHT)
+    outcome = execute_run(run.pk, now=NIGHT)
     assert outcome.status == "succeeded"
     record_dispatcher_pass(NIGHT + dt.timedelta(minutes=58))
 

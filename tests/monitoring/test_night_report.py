@@ -8,8 +8,8 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from integrations import night_report
-from integrations.dispatch import scheduled_start, window_for_night
 from integrations.models import BackupRun, GoogleDriveIntegration
+from integrations.schedule import scheduled_start, window_for_night
 from tests.engine.conftest import WARSAW, make_integration, make_run
 
 SAO_PAULO = ZoneInfo("America/Sao_Paulo")

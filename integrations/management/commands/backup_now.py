@@ -11,14 +11,21 @@ in a row queues the merchant's e-mail, and a success clears what earlier problem
 from __future__ import annotations
 
 from django.core.management.base import BaseCommand, CommandError
-from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from integrations.backup import HEARTBEAT_INTERVAL_SECONDS, execute_run
-from integrations.dispatch import stalled_run_seconds
+from integrations.dispatcher import stalled_run_seconds
+from integrations.engine.run import HEARTBEAT_INTERVAL_SECONDS, execute_run
 from integrations.models import BackupRun, GoogleDriveIntegration
+from integrations.runs import BackupNowRefused, start_manual_run
 from integrations.tasks import after_final_outcome
+
+# Why "Back up now" (and so this command) would not start a run, for an operator.
+REFUSALS = {
+    BackupNowRefused.NOT_CONNECTED: "Google Drive is not connected",
+    BackupNowRefused.ACCESS_LOST: "access to Google Drive was lost; the merchant must reconnect",
+    BackupNowRefused.NOTHING_SELECTED: "no box is ticked whose documents can be backed up",
+}
 
 
 class Command(BaseCommand):
@@ -41,7 +48,12 @@ class Command(BaseCommand):
             )
         failed = 0
         for integration in integrations:
-            run = run_for(integration)
+            try:
+                run = run_for(integration)
+            except BackupNowRefused as refused:
+                why = REFUSALS.get(refused.reason, refused.reason)
+                self.stdout.write(f"{integration.merchant}: nothing backed up, {why}")
+                continue
             self.stdout.write(
                 f"{integration.merchant} → {integration.google_email}: run {run.pk} "
                 f"({run.get_trigger_display()})"
@@ -70,17 +82,16 @@ def connected_integrations(email: str | None) -> list[GoogleDriveIntegration]:
 
 
 def run_for(integration: GoogleDriveIntegration) -> BackupRun:
-    active = integration.runs.filter(status__in=BackupRun.ACTIVE_STATUSES).first()
-    if active is not None:
-        return active
+    """A new manual run, made as "Back up now" makes one; or the active run, to continue it.
+
+    Not queued: this process runs it. Refusals other than an active run are raised.
+    """
     try:
-        with transaction.atomic():
-            return BackupRun.objects.create(
-                integration=integration, trigger=BackupRun.Trigger.MANUAL
-            )
-    except IntegrityError:
-        # A worker's run was queued between the check and the insert.
-        return integration.runs.get(status__in=BackupRun.ACTIVE_STATUSES)
+        return start_manual_run(integration.pk, enqueue=None)
+    except BackupNowRefused as refused:
+        if refused.reason == BackupNowRefused.ALREADY_ACTIVE and refused.run is not None:
+            return refused.run
+        raise
 
 
 def describe_holder(run: BackupRun) -> str:

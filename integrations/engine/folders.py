@@ -27,8 +27,8 @@ from datetime import date
 
 from django.conf import settings
 
-from integrations.drive_ids import DriveIdPool
-from integrations.google.drive import FOLDER_MIME, DriveClient, app_properties_query
+from integrations.engine.drive_ids import DriveIdPool
+from integrations.google.client import FOLDER_MIME, DriveClient, app_properties_query
 from integrations.google.errors import DriveError, ErrorKind
 from integrations.models import BackedUpFile, DriveFolder, GoogleDriveIntegration
 

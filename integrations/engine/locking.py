@@ -12,7 +12,7 @@ import contextlib
 from redis.exceptions import LockError
 from redis.lock import Lock
 
-from integrations.ratelimit import redis_client
+from integrations.google.pacing import redis_client
 
 LOCK_TTL_SECONDS = 120
 KEY_PREFIX = "drivebackup:run-lock:integration:"

@@ -24,7 +24,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from integrations.google.drive import GENERATE_IDS_MAX, DriveClient
+from integrations.google.client import GENERATE_IDS_MAX, DriveClient
 from integrations.models import GoogleDriveIntegration, ReservedDriveId
 
 logger = logging.getLogger(__name__)

@@ -1,0 +1,240 @@
+"""The dispatcher's pass: tonight's due runs, and runs nobody works on.
+
+Called by Celery beat every few minutes (`integrations.tasks.dispatch_due_backups`):
+
+- an integration is due when it is connected, has at least one box ticked whose documents
+  the platform keeps (S11), its start moment of tonight has come (integrations.schedule) and
+  it has no scheduled run for this night yet;
+- one run per integration per night, enforced by a unique constraint and claimed with
+  `select_for_update(skip_locked=True)` so concurrent dispatchers never double up;
+- a run that no worker shows signs of life for (lost message, killed worker) is queued again,
+  a bounded number of times, then closed as failed so it does not block later runs.
+
+Every function takes `now`, so tests move the clock instead of waiting for it.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import F, Q
+from django.db.models.functions import Coalesce, Greatest
+from django.utils import timezone
+
+from integrations.engine.locking import LOCK_TTL_SECONDS
+from integrations.models import BackupRun, GoogleDriveIntegration
+from integrations.runs import (
+    INTERRUPTED_ERROR_CODE,
+    Enqueue,
+    close_unfinished_run,
+    enqueue_after_commit,
+    start_scheduled_run,
+)
+from integrations.schedule import due_night
+from integrations.selection import something_to_back_up_q
+
+logger = logging.getLogger(__name__)
+
+CHUNK_SIZE = 500
+
+
+@dataclass
+class DispatchReport:
+    created: list[int] = field(default_factory=list)
+    requeued: list[int] = field(default_factory=list)
+    abandoned: list[int] = field(default_factory=list)
+
+
+def dispatch(
+    now: datetime | None = None, *, enqueue: Enqueue = enqueue_after_commit
+) -> DispatchReport:
+    """One dispatcher pass: create tonight's due runs, then rescue runs nobody works on."""
+    now = now or timezone.now()
+    report = DispatchReport()
+    report.created = create_due_runs(now, enqueue=enqueue)
+    report.requeued, report.abandoned = recover_stalled_runs(now, enqueue=enqueue)
+    if report.created or report.requeued or report.abandoned:
+        logger.info(
+            "Dispatch: %d runs created, %d re-queued, %d abandoned",
+            len(report.created),
+            len(report.requeued),
+            len(report.abandoned),
+        )
+    return report
+
+
+# --- Tonight's runs ---------------------------------------------------------------------------
+
+
+def _backup_candidates() -> Q:
+    return Q(status=GoogleDriveIntegration.Status.CONNECTED) & something_to_back_up_q()
+
+
+def due_integrations(now: datetime) -> Iterator[tuple[int, date]]:
+    """(integration id, night) of every candidate whose start moment has come tonight.
+
+    Whether a run already exists is checked later, per chunk, under the row locks.
+    """
+    rows = (
+        GoogleDriveIntegration.objects.filter(_backup_candidates())
+        .exclude(refresh_token="")
+        .order_by("pk")
+        .values_list("pk", "time_zone")
+    )
+    for integration_id, time_zone in rows.iterator(chunk_size=2000):
+        night = due_night(integration_id, time_zone, now)
+        if night is not None:
+            yield integration_id, night
+
+
+def _chunks(items: Iterable[tuple[int, date]], size: int) -> Iterator[dict[int, date]]:
+    chunk: dict[int, date] = {}
+    for integration_id, night in items:
+        chunk[integration_id] = night
+        if len(chunk) >= size:
+            yield chunk
+            chunk = {}
+    if chunk:
+        yield chunk
+
+
+def create_due_runs(
+    now: datetime, *, enqueue: Enqueue = enqueue_after_commit, chunk_size: int = CHUNK_SIZE
+) -> list[int]:
+    """Create and queue tonight's scheduled run of every due integration; their ids."""
+    created: list[int] = []
+    # Read first, so no cursor stays open across the per-chunk transactions below.
+    due = list(due_integrations(now))
+    for chunk in _chunks(due, chunk_size):
+        # Most due integrations got their run in an earlier pass: drop them without locking.
+        busy = _integrations_with_run_tonight(chunk)
+        pending = {i: n for i, n in chunk.items() if i not in busy}
+        if pending:
+            created += _create_runs_for_chunk(pending, now, enqueue)
+    return created
+
+
+def _create_runs_for_chunk(nights: dict[int, date], now: datetime, enqueue: Enqueue) -> list[int]:
+    created: list[int] = []
+    with transaction.atomic():
+        # Rows another dispatcher holds are skipped: it is creating their runs right now.
+        claimed = set(
+            GoogleDriveIntegration.objects.select_for_update(skip_locked=True)
+            .filter(_backup_candidates(), pk__in=list(nights))
+            .exclude(refresh_token="")
+            .values_list("pk", flat=True)
+        )
+        if not claimed:
+            return created
+        busy = _integrations_with_run_tonight({i: nights[i] for i in claimed})
+        for integration_id in claimed - busy:
+            run = start_scheduled_run(integration_id, nights[integration_id], now, enqueue)
+            if run is not None:
+                created.append(run.pk)
+    return created
+
+
+def _integrations_with_run_tonight(nights: dict[int, date]) -> set[int]:
+    """Those of `nights` that already have that night's run, or any run queued or running.
+
+    An active run (e.g. "Back up now" pressed a minute ago) postpones the nightly one to a
+    later dispatcher pass, since only one run per integration may be active.
+    """
+    wanted = set(nights.values())
+    existing = BackupRun.objects.filter(integration_id__in=list(nights)).filter(
+        Q(trigger=BackupRun.Trigger.SCHEDULED, night__in=wanted)
+        | Q(status__in=BackupRun.ACTIVE_STATUSES)
+    )
+    busy: set[int] = set()
+    for integration_id, night, trigger, status in existing.values_list(
+        "integration_id", "night", "trigger", "status"
+    ):
+        if status in BackupRun.ACTIVE_STATUSES or (
+            trigger == BackupRun.Trigger.SCHEDULED and night == nights[integration_id]
+        ):
+            busy.add(integration_id)
+    return busy
+
+
+# --- Runs nobody works on ---------------------------------------------------------------------
+
+
+def _last_sign_of_life():
+    """The latest moment a run was queued, started, heartbeat or told to wait until."""
+    return Greatest(
+        F("queued_at"),
+        Coalesce(F("enqueued_at"), F("queued_at")),
+        Coalesce(F("started_at"), F("queued_at")),
+        Coalesce(F("heartbeat_at"), F("queued_at")),
+        Coalesce(F("not_before"), F("queued_at")),
+    )
+
+
+def stalled_run_seconds() -> int:
+    """How long after its last sign of life a started run is taken for one whose worker died.
+
+    Not before the dead worker's integration lock has expired, or the new attempt would only
+    find it held and end as "skipped".
+    """
+    return max(settings.BACKUP_RUN_STALE_SECONDS, LOCK_TTL_SECONDS + 60)
+
+
+def stalled_runs(now: datetime):
+    """Active runs without a sign of life for longer than their state allows.
+
+    A run that started has a worker writing its heartbeat every few seconds; a queued one may
+    wait behind many others on a busy night, so it is given much longer before its message is
+    presumed lost.
+    """
+    running_limit = now - timedelta(seconds=stalled_run_seconds())
+    queued_limit = now - timedelta(seconds=settings.BACKUP_QUEUED_RUN_STALE_SECONDS)
+    return (
+        BackupRun.objects.filter(status__in=BackupRun.ACTIVE_STATUSES)
+        .annotate(last_sign_of_life=_last_sign_of_life())
+        .filter(
+            Q(started_at__isnull=False, last_sign_of_life__lt=running_limit)
+            | Q(started_at__isnull=True, last_sign_of_life__lt=queued_limit)
+        )
+        .order_by("pk")
+    )
+
+
+def recover_stalled_runs(
+    now: datetime, *, enqueue: Enqueue = enqueue_after_commit
+) -> tuple[list[int], list[int]]:
+    """Queue stalled runs again, or close them as failed after too many tries.
+
+    Re-queueing is safe while the original worker might still be alive: the new attempt finds
+    the integration's lock held and ends as "skipped", and the ledger prevents a second copy
+    of any file. Kombu's visibility timeout would also bring the message back, but only after
+    hours; this is the fast path.
+    """
+    requeued: list[int] = []
+    abandoned: list[int] = []
+    ids = list(stalled_runs(now).values_list("pk", flat=True)[:CHUNK_SIZE])
+    if not ids:
+        return requeued, abandoned
+    with transaction.atomic():
+        runs = (
+            BackupRun.objects.select_for_update(skip_locked=True)
+            .filter(pk__in=ids, status__in=BackupRun.ACTIVE_STATUSES)
+            .order_by("pk")
+        )
+        for run in runs:
+            if run.requeues >= settings.BACKUP_RUN_MAX_REQUEUES:
+                close_unfinished_run(run.pk, code=INTERRUPTED_ERROR_CODE, now=now)
+                abandoned.append(run.pk)
+            else:
+                run.requeues += 1
+                run.enqueued_at = now
+                run.save(update_fields=["requeues", "enqueued_at"])
+                enqueue(run.pk)
+                requeued.append(run.pk)
+    for run_id in abandoned:
+        logger.warning("Backup run %s abandoned: no worker finished it", run_id)
+    return requeued, abandoned

@@ -1,0 +1,195 @@
+"""The ledger (BackedUpFile): every file we put into Drive, and the exactly-once rule.
+
+Before a file is sent, its row is committed in state "uploading" with a Drive id reserved
+through files.generateIds (taken from the account's pool in the same transaction, see
+drive_ids), and the file is created under that id. A later attempt that finds the row
+unfinished asks Drive for that id:
+
+    our md5 there           -> "done" (it landed before the worker stopped)
+    our md5, in the trash   -> "in the trash" (its folder was trashed; the copy stays there)
+    nothing there           -> sent again under the same id and name, with today's bytes
+    other bytes there       -> "failed"; the file gets a new row and id
+
+So neither a worker killed between upload and commit nor a request resent by httplib2 can
+leave a second copy. States: uploading -> done | failed | in_trash; only "uploading" and
+"done" are live (one live row per document version, a database constraint).
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Literal
+
+from django.utils import timezone
+
+from documents import pdf
+from documents.models import Invoice, Receipt
+from integrations.engine.drive_ids import DriveIdPool
+from integrations.engine.folders import display_path
+from integrations.engine.plan import Upload
+from integrations.google.client import DriveClient, StoredFile
+from integrations.models import BackedUpFile, BackupRun, GoogleDriveIntegration
+
+logger = logging.getLogger(__name__)
+
+# What Drive holds under the id of an unfinished ledger row.
+Landed = Literal["ours", "nothing", "others", "in_trash"]
+
+
+class Ledger:
+    """The ledger rows of one run's integration and Google account."""
+
+    def __init__(
+        self,
+        run: BackupRun,
+        integration: GoogleDriveIntegration,
+        account: str,
+        client: DriveClient,
+        ids: DriveIdPool,
+    ) -> None:
+        self.run = run
+        self.integration = integration
+        self.account = account
+        self.client = client
+        self.ids = ids
+
+    def _rows(self):
+        return BackedUpFile.objects.filter(
+            integration=self.integration, google_account_id=self.account
+        )
+
+    # --- reserving ------------------------------------------------------------------------
+
+    def reserve(self, upload: Upload) -> BackedUpFile | None:
+        """The committed "uploading" row for this upload; None if it already landed."""
+        row = self.unfinished_row(upload)
+        if row is not None:
+            landed = self.landed(row)
+            if landed == "ours":
+                self.complete_planned(row)
+                return None
+            if landed == "nothing":
+                # It never landed: go again under the same id and name with today's bytes.
+                row.md5, row.size = upload.md5, upload.size
+                row.source_updated_at = upload.source_updated_at
+                row.save(update_fields=["md5", "size", "source_updated_at"])
+                return row
+            if landed == "in_trash":
+                self.put_in_trash(row)
+            else:
+                self.fail(row)
+        return self.ids.take(
+            lambda drive_id: BackedUpFile.objects.create(
+                integration=self.integration,
+                google_account_id=self.account,
+                run=self.run,
+                kind=upload.kind,
+                document_uuid=upload.document_uuid,
+                fingerprint=upload.fingerprint,
+                name=upload.name,
+                folder_path=display_path(upload.folder),
+                drive_file_id=drive_id,
+                md5=upload.md5,
+                size=upload.size,
+                source_updated_at=upload.source_updated_at,
+            )
+        )
+
+    def unfinished_row(self, upload: Upload) -> BackedUpFile | None:
+        rows = self._rows().filter(kind=upload.kind, state=BackedUpFile.State.UPLOADING)
+        if upload.document_uuid:
+            rows = rows.filter(document_uuid=upload.document_uuid, fingerprint=upload.fingerprint)
+        else:
+            rows = rows.filter(run=self.run)
+        return rows.first()
+
+    def give_new_id(self, row: BackedUpFile) -> None:
+        """The row's id was refused (nothing was created under it): it holds another one."""
+
+        def hold(drive_id: str) -> None:
+            row.drive_file_id = drive_id
+            row.save(update_fields=["drive_file_id"])
+
+        self.ids.take(hold)
+
+    def orders_done(self) -> bool:
+        """This run's orders CSV is in Drive already (an earlier attempt sent it)."""
+        return (
+            self._rows()
+            .filter(run=self.run, kind=BackedUpFile.Kind.ORDERS, state=BackedUpFile.State.DONE)
+            .exists()
+        )
+
+    # --- what landed ----------------------------------------------------------------------
+
+    def landed(self, row: BackedUpFile) -> Landed:
+        """What Drive holds under the row's id: our bytes (maybe in the trash), others, nothing."""
+        stored = self.client.get_file(row.drive_file_id)
+        if stored is None:
+            return "nothing"
+        if stored.md5 != row.md5:
+            logger.warning("Drive holds other bytes under %s (ledger row %s)", stored.id, row.pk)
+            return "others"
+        # Landed in a folder that was in the trash: not a backup.
+        return "in_trash" if stored.trashed else "ours"
+
+    def settle(self, row: BackedUpFile) -> None:
+        """Close an unfinished row from what Drive holds."""
+        landed = self.landed(row)
+        if landed == "ours":
+            self.complete(row)
+        elif landed == "in_trash":
+            self.put_in_trash(row)
+        else:
+            self.fail(row)
+
+    def recover_unfinished(self) -> None:
+        """Settle every "uploading" row: did the file land before the worker stopped?
+
+        Rows of the current document version and of this run's orders export are resumed by
+        the upload itself; older ones are asked about here and closed either way.
+        """
+        rows = (
+            self._rows()
+            .filter(state=BackedUpFile.State.UPLOADING)
+            .exclude(kind=BackedUpFile.Kind.ORDERS, run=self.run)
+        )
+        for row in rows:
+            if row.document_uuid and _is_current_version(row):
+                continue
+            self.settle(row)
+
+    # --- closing a row --------------------------------------------------------------------
+
+    def complete(self, row: BackedUpFile) -> None:
+        row.state = BackedUpFile.State.DONE
+        row.completed_at = timezone.now()
+        row.save(update_fields=["state", "completed_at", "size", "run"])
+
+    def complete_planned(self, row: BackedUpFile) -> None:
+        """A file of this run's plan is in Drive; the run that confirmed it counts it."""
+        row.run = self.run
+        self.complete(row)
+
+    def fail(self, row: BackedUpFile) -> None:
+        row.state = BackedUpFile.State.FAILED
+        row.save(update_fields=["state"])
+
+    def put_in_trash(self, row: BackedUpFile, stored: StoredFile | None = None) -> None:
+        """The row's copy went to the trash with its folder; it is left there, not counted."""
+        if stored is not None and stored.size is not None:
+            row.size = stored.size
+        row.state = BackedUpFile.State.IN_TRASH
+        row.save(update_fields=["state", "size"])
+        logger.info("Ledger row %s landed in a trashed folder (%s)", row.pk, row.folder_path)
+
+
+def _is_current_version(row: BackedUpFile) -> bool:
+    model = Invoice if row.kind == BackedUpFile.Kind.INVOICE else Receipt
+    document = model.objects.filter(uuid=row.document_uuid).first()
+    if document is None:
+        return False
+    try:
+        return pdf.document_fingerprint(document) == row.fingerprint
+    except Exception:
+        return False

@@ -1,0 +1,270 @@
+"""What a run uploads: the orders CSV and the PDFs of documents, each as an `Upload`.
+
+An Upload carries everything the upload needs and the ledger records: folder, file name
+(`FV 12_11_2026 (2).pdf` for a changed document), bytes, md5, size and the fingerprint of the
+source data. Which documents are taken is integrations.selection's; here they are turned into
+files: the CSV is written to a spooled temporary file (memory up to SPOOL_MAX_BYTES), PDFs are
+rendered in batches of RENDER_BATCH_SIZE documents (documents.pdf).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import logging
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import IO, Protocol
+from zoneinfo import ZoneInfo
+
+from django.utils import translation
+
+from documents import pdf
+from documents.csv_export import orders_csv_filename, write_orders_csv
+from documents.models import Invoice, Receipt
+from integrations.engine.folders import APP_TAG, FolderPath, folder_for
+from integrations.models import BackedUpFile, GoogleDriveIntegration
+from integrations.selection import (
+    documents_to_back_up,
+    invoices_wanted,
+    orders_window_start,
+)
+
+logger = logging.getLogger(__name__)
+
+RENDER_BATCH_SIZE = pdf.RENDER_BATCH_SIZE
+CSV_MIMETYPE = "text/csv"
+SPOOL_MAX_BYTES = 8 * 1024 * 1024
+FINGERPRINT_PREFIX = 16
+
+DocumentModel = type[Invoice] | type[Receipt]
+
+
+class Report(Protocol):
+    """Where the plan reports a file it could not make, and each item it is done with."""
+
+    def file_failed(self, kind: str, number: str, code: str, detail: str, retry: bool) -> None: ...
+
+    def item_processed(self) -> None: ...
+
+
+@dataclass
+class Upload:
+    """One file to put into Drive."""
+
+    kind: str
+    folder: FolderPath
+    name: str
+    stream: IO[bytes]
+    size: int
+    md5: str
+    fingerprint: str
+    mimetype: str = CSV_MIMETYPE
+    number: str = ""
+    document_uuid: object | None = None
+    source_updated_at: datetime | None = None
+    orders: int = 0
+
+    def app_properties(self, run_id: int) -> dict[str, str]:
+        """What Drive keeps with the file for us: a document's uuid, or the run of a CSV."""
+        properties = {
+            "app": APP_TAG,
+            "kind": self.kind,
+            "fp": self.fingerprint[:FINGERPRINT_PREFIX],
+        }
+        if self.document_uuid:
+            properties["doc"] = str(self.document_uuid)
+        else:
+            properties["run"] = str(run_id)
+        return properties
+
+
+@dataclass
+class DocumentWork:
+    """The documents of one kind a run takes: (id, issue date), oldest first."""
+
+    kind: str
+    model: DocumentModel
+    found: list[tuple[int, date]]
+
+
+def documents_work(
+    integration: GoogleDriveIntegration, account: str, since: date
+) -> list[DocumentWork]:
+    """The invoices and receipts this run takes, by the boxes ticked (S11 for invoices)."""
+    work: list[DocumentWork] = []
+    kinds: list[tuple[bool, str, DocumentModel]] = [
+        (invoices_wanted(integration), BackedUpFile.Kind.INVOICE, Invoice),
+        (integration.backup_receipts, BackedUpFile.Kind.RECEIPT, Receipt),
+    ]
+    for wanted, kind, model in kinds:
+        if wanted:
+            found = documents_to_back_up(model, kind, integration, account, since)
+            work.append(DocumentWork(kind, model, found))
+    return work
+
+
+def md5_of(stream: IO[bytes]) -> tuple[str, int]:
+    stream.seek(0)
+    digest = hashlib.md5(usedforsecurity=False)
+    size = 0
+    while chunk := stream.read(1024 * 1024):
+        digest.update(chunk)
+        size += len(chunk)
+    stream.seek(0)
+    return digest.hexdigest(), size
+
+
+def md5_hex(content: bytes) -> str:
+    return hashlib.md5(content, usedforsecurity=False).hexdigest()
+
+
+def chunks(items: list[int], size: int) -> Iterator[list[int]]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+# --- The orders CSV ---------------------------------------------------------------------------
+
+
+def orders_folder(started: datetime, zone: ZoneInfo) -> FolderPath:
+    return folder_for(BackedUpFile.Kind.ORDERS, started.astimezone(zone))
+
+
+@contextmanager
+def orders_upload(
+    integration: GoogleDriveIntegration, started: datetime, zone: ZoneInfo, report: Report
+) -> Iterator[Upload | None]:
+    """The orders CSV of a run started at `started` (S7), or None if it could not be made."""
+    stream = tempfile.SpooledTemporaryFile(max_size=SPOOL_MAX_BYTES)  # noqa: SIM115
+    try:
+        try:
+            since = orders_window_start(started)
+            stats = write_orders_csv(integration.merchant_id, since, started, stream, zone)
+        except Exception as exc:
+            logger.exception("Orders export of integration %s failed", integration.pk)
+            report.file_failed(BackedUpFile.Kind.ORDERS, "", "csv_failed", repr(exc), False)
+            report.item_processed()
+            yield None
+            return
+        md5, size = md5_of(stream)
+        yield Upload(
+            kind=BackedUpFile.Kind.ORDERS,
+            folder=orders_folder(started, zone),
+            name=orders_csv_filename(started, zone),
+            stream=stream,
+            size=size,
+            md5=md5,
+            fingerprint=stats.sha256,
+            orders=stats.rows,
+        )
+    finally:
+        stream.close()
+
+
+# --- Invoices and receipts --------------------------------------------------------------------
+
+
+def document_uploads(
+    work: DocumentWork,
+    ids: list[int],
+    integration: GoogleDriveIntegration,
+    account: str,
+    report: Report,
+) -> Iterator[Upload]:
+    """The PDFs of one batch of documents that Drive does not hold in their current version.
+
+    A document whose print did not change since its last backup is skipped (and remembered
+    as seen); a changed one gets the next free "(n)" name. Each Upload's stream is closed
+    when the caller asks for the next one.
+    """
+    kind = work.kind
+    documents = list(work.model.objects.filter(pk__in=ids).order_by("issue_date", "id"))
+    pdf.prefetch_for_print(documents)
+    live = _live_rows(integration, account, kind, documents)
+    pending = []
+    for document in documents:
+        try:
+            fingerprint = pdf.document_fingerprint(document)
+        except Exception as exc:
+            logger.exception("Fingerprint of %s %s failed", kind, document.pk)
+            report.file_failed(kind, document.number, "render_failed", repr(exc), False)
+            report.item_processed()
+            continue
+        rows = live.get(document.uuid, [])
+        same = next((r for r in rows if r.fingerprint == fingerprint), None)
+        if same is not None and same.state == BackedUpFile.State.DONE:
+            _note_unchanged(same, document)
+            report.item_processed()
+            continue
+        pending.append((document, fingerprint, len(rows) + (0 if same else 1)))
+    if not pending:
+        return
+    # Prints are in the merchant's language. The fingerprint leaves the language out on
+    # purpose: a new language applies to documents issued or changed from then on, and
+    # does not upload a second copy of every document already in Drive.
+    with translation.override(integration.merchant.language):
+        rendered = _render([doc for doc, _, _ in pending], kind, report)
+    for (document, fingerprint, version), file in zip(pending, rendered, strict=True):
+        if file is None:
+            report.item_processed()
+            continue
+        upload = Upload(
+            kind=kind,
+            folder=folder_for(kind, document.issue_date),
+            name=pdf.versioned_filename(pdf.document_filename(document.number), version),
+            stream=io.BytesIO(file.content),
+            size=len(file.content),
+            md5=md5_hex(file.content),
+            fingerprint=fingerprint,
+            mimetype=file.mimetype,
+            number=document.number,
+            document_uuid=document.uuid,
+            source_updated_at=document.updated_at,
+        )
+        try:
+            yield upload
+        finally:
+            upload.stream.close()
+
+
+def _live_rows(
+    integration: GoogleDriveIntegration, account: str, kind: str, documents: list
+) -> dict[object, list[BackedUpFile]]:
+    """The ledger rows of these documents that are in Drive or on their way there."""
+    rows: dict[object, list[BackedUpFile]] = {}
+    for row in BackedUpFile.objects.filter(
+        integration=integration,
+        google_account_id=account,
+        kind=kind,
+        document_uuid__in=[d.uuid for d in documents],
+        state__in=BackedUpFile.LIVE_STATES,
+    ):
+        rows.setdefault(row.document_uuid, []).append(row)
+    return rows
+
+
+def _note_unchanged(row: BackedUpFile, document) -> None:
+    """A change that does not show in the print: remember it was seen."""
+    if row.source_updated_at is None or row.source_updated_at < document.updated_at:
+        BackedUpFile.objects.filter(pk=row.pk).update(source_updated_at=document.updated_at)
+
+
+def _render(documents: list, kind: str, report: Report) -> list[pdf.RenderedFile | None]:
+    """One batch render; if it fails, one by one, so one bad document fails alone."""
+    try:
+        return list(pdf.render_pdfs(documents))
+    except Exception:
+        logger.warning("Batch render failed; rendering %d documents one by one", len(documents))
+    results: list[pdf.RenderedFile | None] = []
+    for document in documents:
+        try:
+            results.append(pdf.render_pdfs([document])[0])
+        except Exception as exc:
+            logger.exception("Rendering %s %s failed", kind, document.pk)
+            report.file_failed(kind, document.number, "render_failed", repr(exc), False)
+            results.append(None)
+    return results

@@ -1,0 +1,275 @@
+"""A BackupRun's whole life, outside the worker: created, refused, postponed, closed, counted.
+
+- Created in one place (`_insert_run`), by three callers that all hold the integration's row
+  lock: the dispatcher's nightly pass (integrations.dispatcher), "Back up now" on the page and
+  the `backup_now` command (`start_manual_run`, with the same refusals for both).
+- Closed in one place (`close_run`), by the worker when a run ends (integrations.engine.run)
+  and by whoever gives up on a run no worker could finish (`close_unfinished_run`).
+- The integration's count of failed runs in a row is kept by `close_run` alone; which
+  e-mails a run's end calls for is decided by `emails_after`.
+
+Runs are queued through an `Enqueue` callable so this module never imports the Celery tasks:
+the default hands the run to Celery's registered `run_backup` task after commit.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import Literal
+
+from celery import current_app
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.utils import timezone
+
+from integrations import notifications, run_errors
+from integrations.models import BackupRun, GoogleDriveIntegration
+from integrations.selection import something_to_back_up
+
+logger = logging.getLogger(__name__)
+
+Enqueue = Callable[[int], None]
+RUN_TASK_NAME = "integrations.tasks.run_backup"
+# Codes of run.errors entries written here (worded in integrations.run_errors): the
+# dispatcher gave up on a run no worker finished; the run's last attempt crashed.
+INTERRUPTED_ERROR_CODE = "interrupted"
+CRASHED_ERROR_CODE = "crashed"
+
+SKIPPED = "skipped"
+FINISHED_STATUSES = (BackupRun.Status.SUCCEEDED, BackupRun.Status.PARTIAL, BackupRun.Status.FAILED)
+
+# Why a run stopped early, or "transient" when a later attempt may get further.
+Reason = Literal["access_lost", "quota", "disconnected", "transient"]
+# Only the merchant can change these (reconnect, free space, connect again): an outcome with
+# one of them is never retryable, so a retry cannot turn into a storm.
+MERCHANT_REASONS = frozenset({"access_lost", "quota", "disconnected"})
+
+
+@dataclass(frozen=True)
+class RunOutcome:
+    """How one attempt at a run ended; the task layer maps it to retries and e-mails.
+
+    status: a BackupRun.Status value (succeeded / partial / failed) or SKIPPED when another
+    worker holds the integration's lock or the run had already finished. `retryable`: a
+    later attempt may get further (it is never set for what only the merchant can fix).
+    """
+
+    status: str
+    retryable: bool = False
+    reason: Reason | None = None
+    message: str = ""
+
+    def __post_init__(self) -> None:
+        if self.reason in MERCHANT_REASONS:
+            object.__setattr__(self, "retryable", False)
+
+    @property
+    def skipped(self) -> bool:
+        return self.status == SKIPPED
+
+    @property
+    def succeeded(self) -> bool:
+        return self.status == BackupRun.Status.SUCCEEDED
+
+
+# --- Queueing ---------------------------------------------------------------------------------
+
+
+def enqueue_after_commit(run_id: int) -> None:
+    """Hand the run to a worker once the transaction that created it has committed.
+
+    The task is looked up in Celery's registry by name (IntegrationsConfig.ready imports the
+    tasks in every process), so this module does not import the module that imports it.
+    """
+    transaction.on_commit(lambda: current_app.tasks[RUN_TASK_NAME].delay(run_id))
+
+
+# --- Creating a run ---------------------------------------------------------------------------
+
+
+class BackupNowRefused(Exception):
+    """Why "Back up now" cannot start a run; `reason` is one of the class constants."""
+
+    NOT_CONNECTED = "not_connected"
+    ACCESS_LOST = "access_lost"
+    NOTHING_SELECTED = "nothing_selected"
+    ALREADY_ACTIVE = "already_active"
+
+    def __init__(self, reason: str, run: BackupRun | None = None) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.run = run
+
+
+def active_run(integration: GoogleDriveIntegration) -> BackupRun | None:
+    return (
+        BackupRun.objects.filter(integration=integration, status__in=BackupRun.ACTIVE_STATUSES)
+        .order_by("-id")
+        .first()
+    )
+
+
+def back_up_now_refusal(integration: GoogleDriveIntegration) -> str | None:
+    """Why "Back up now" would be refused right now (for the button), or None."""
+    if integration.status == GoogleDriveIntegration.Status.ACCESS_LOST:
+        return BackupNowRefused.ACCESS_LOST
+    if not integration.is_connected or not integration.refresh_token:
+        return BackupNowRefused.NOT_CONNECTED
+    if not something_to_back_up(integration):
+        return BackupNowRefused.NOTHING_SELECTED
+    if active_run(integration) is not None:
+        return BackupNowRefused.ALREADY_ACTIVE
+    return None
+
+
+def start_manual_run(
+    integration_id: int,
+    *,
+    now: datetime | None = None,
+    enqueue: Enqueue | None = enqueue_after_commit,
+) -> BackupRun:
+    """Create (and with `enqueue`, queue) a "Back up now" run, or raise BackupNowRefused.
+
+    `enqueue=None` is for a caller that runs it at once, in its own process.
+    """
+    now = now or timezone.now()
+    with transaction.atomic():
+        # The same row lock the dispatcher takes: a nightly run and a manual one never race.
+        integration = GoogleDriveIntegration.objects.select_for_update().get(pk=integration_id)
+        reason = back_up_now_refusal(integration)
+        if reason is not None:
+            raise BackupNowRefused(reason, active_run(integration))
+        run = _insert_run(integration_id, BackupRun.Trigger.MANUAL, None, now, enqueue)
+        if run is None:
+            raise BackupNowRefused(BackupNowRefused.ALREADY_ACTIVE, active_run(integration))
+    logger.info("Manual backup run %s created for integration %s", run.pk, integration_id)
+    return run
+
+
+def start_scheduled_run(
+    integration_id: int, night: date, now: datetime, enqueue: Enqueue | None
+) -> BackupRun | None:
+    """Create and queue `night`'s run; None if it exists (or another run is active).
+
+    The caller holds the integration's row lock (integrations.dispatcher).
+    """
+    return _insert_run(integration_id, BackupRun.Trigger.SCHEDULED, night, now, enqueue)
+
+
+def _insert_run(
+    integration_id: int,
+    trigger: str,
+    night: date | None,
+    now: datetime,
+    enqueue: Enqueue | None,
+) -> BackupRun | None:
+    """The one place a BackupRun is made; None when the constraints say it may not be.
+
+    One scheduled run per night and one active run per integration are database
+    constraints: they are the last word whatever the callers checked before.
+    """
+    try:
+        with transaction.atomic():
+            run = BackupRun.objects.create(
+                integration_id=integration_id,
+                trigger=trigger,
+                night=night,
+                not_before=now,
+                enqueued_at=now if enqueue is not None else None,
+            )
+    except IntegrityError:
+        logger.info("Integration %s already has an active run or one for %s", integration_id, night)
+        return None
+    if enqueue is not None:
+        enqueue(run.pk)
+    return run
+
+
+# --- Waiting and closing ----------------------------------------------------------------------
+
+
+def postpone(run_id: int, seconds: int) -> None:
+    """The run waits `seconds` for its retry: the dispatcher does not take it for stalled."""
+    BackupRun.objects.filter(pk=run_id, status__in=BackupRun.ACTIVE_STATUSES).update(
+        not_before=timezone.now() + timedelta(seconds=seconds)
+    )
+
+
+def close_run(
+    run: BackupRun,
+    *,
+    status: str,
+    errors: list[dict],
+    reason: Reason | None = None,
+    message: str = "",
+    now: datetime | None = None,
+    also_save: tuple[str, ...] = (),
+) -> None:
+    """Finish `run` with `status` and count the outcome on its integration.
+
+    `also_save` names fields the caller set on `run` that are saved with it (the worker's
+    tally). A disconnect stopped the run: that is no failure of the backup.
+    """
+    run.status = status
+    run.finished_at = now or timezone.now()
+    run.errors = errors
+    run.save(update_fields=["status", "finished_at", "errors", *also_save])
+    integrations = GoogleDriveIntegration.objects.filter(pk=run.integration_id)
+    if status == BackupRun.Status.SUCCEEDED:
+        integrations.update(consecutive_failures=0, last_error="")
+    elif reason != "disconnected":
+        integrations.update(
+            consecutive_failures=F("consecutive_failures") + 1,
+            last_error=message or (errors[0]["message"] if errors else ""),
+        )
+
+
+def close_unfinished_run(
+    run_id: int, *, code: str, now: datetime | None = None
+) -> BackupRun | None:
+    """Close a run no worker could finish as failed, counting one failure of its integration.
+
+    Returns the run, or None when it had finished meanwhile (nothing is changed then).
+    """
+    with transaction.atomic():
+        run = (
+            BackupRun.objects.select_for_update()
+            .filter(pk=run_id, status__in=BackupRun.ACTIVE_STATUSES)
+            .first()
+        )
+        if run is None:
+            return None
+        entry = run_errors.error_entry(code)
+        close_run(
+            run,
+            status=BackupRun.Status.FAILED,
+            errors=[*(run.errors or []), entry],
+            message=entry["message"],
+            now=now,
+        )
+    return run
+
+
+# --- E-mails ----------------------------------------------------------------------------------
+
+# The e-mail a run's final outcome calls for, by its reason; any other failure counts towards
+# "failed twice in a row" (notifications decides whether that is due).
+_EMAIL_FOR_REASON = {"access_lost": "access_lost", "quota": "storage_full"}
+FAILURE_STREAK_EMAIL = "failure_streak"
+
+
+def emails_after(integration_id: int, outcome: RunOutcome) -> list[str]:
+    """The e-mails (notifications' kinds) a run's final outcome calls for.
+
+    A success clears what earlier problems marked, so the next problem is told again.
+    """
+    if outcome.succeeded:
+        notifications.forget_resolved_problems(integration_id)
+        return []
+    notifications.forget_ended_streak(integration_id)
+    if outcome.reason == "disconnected":
+        return []
+    return [_EMAIL_FOR_REASON.get(outcome.reason or "", FAILURE_STREAK_EMAIL)]
