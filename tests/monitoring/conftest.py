@@ -7,6 +7,7 @@ from prometheus_client.parser import text_string_to_metric_families
 # The backup engine's fixtures, for metrics after a real run against fake_google.
 from tests.backup.conftest import (  # noqa: F401
     backup_redis,
+    documents_only,
     engine,
     integration,
     merchant,
