@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from django import forms
+from django.utils.timezone import now
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Merchant
 from accounts.time_zones import time_zone_choices
 from integrations.models import GoogleDriveIntegration
+from integrations.schedule import next_run_at
 from integrations.selection import invoices_backup_available
 
 
@@ -51,9 +53,16 @@ class DriveSettingsForm(forms.ModelForm):
                 "becomes available."
             )
 
+    def save(self, commit: bool = True) -> GoogleDriveIntegration:
+        if "time_zone" in self.changed_data:
+            # The night is another one now: the dispatcher must look at it by the new zone.
+            integration = self.instance
+            integration.next_run_at = next_run_at(integration.pk, integration.time_zone, now())
+        return super().save(commit)
+
     def clean_backup_invoices(self) -> bool:
         if not self.invoices_available:
             # The merchant's tick applies again once external accounting is off; the run
-            # leaves external invoices out meanwhile (backup.invoices_wanted).
+            # leaves external invoices out meanwhile (selection.invoices_wanted).
             return self.instance.backup_invoices
         return self.cleaned_data["backup_invoices"]
