@@ -123,6 +123,8 @@ LOGOUT_REDIRECT_URL = "accounts:login"
 LANGUAGE_CODE = "en"
 LANGUAGES = [("en", "English"), ("pt-br", "Português (Brasil)")]
 LOCALE_PATHS = [BASE_DIR / "locale"]
+# Unambiguous dates ("6 Dec 2026, 15:40") in every language of the panel.
+FORMAT_MODULE_PATH = ["backupsite.formats"]
 TIME_ZONE = env("TIME_ZONE", default="UTC")
 USE_I18N = True
 USE_TZ = True
