@@ -34,8 +34,14 @@ class DriveSettingsForm(forms.ModelForm):
             "backup_orders": _(
                 "One spreadsheet a night with every order whose status changed in the last 30 days."
             ),
-            "backup_invoices": _("One PDF per invoice, in the folder of its issue month."),
-            "backup_receipts": _("One PDF per receipt, in the folder of its issue month."),
+            "backup_invoices": _(
+                "One PDF per invoice issued since the backup's start date, in the folder of its "
+                "issue month."
+            ),
+            "backup_receipts": _(
+                "One PDF per receipt issued since the backup's start date, in the folder of its "
+                "issue month."
+            ),
         }
 
     def __init__(self, *args, merchant: Merchant, **kwargs):

@@ -122,7 +122,7 @@ def _state_and_reason(facts: Facts, now: datetime) -> tuple[State, str]:
         )
     if facts.consecutive_failures >= FAILURES_IN_A_ROW:
         return State.FAILING, ngettext(
-            "The last backup failed.",
+            "The last %(count)d backup failed.",
             "The last %(count)d backups failed.",
             facts.consecutive_failures,
         ) % {"count": facts.consecutive_failures}
@@ -160,9 +160,9 @@ def _stale_since(facts: Facts, now: datetime) -> datetime | None:
 
 def _stale_reason(facts: Facts, now: datetime) -> str:
     if facts.last_success is None:
-        return _("No backup has succeeded since the Google account was connected, %(days)s.") % {
-            "days": _days_ago(facts.connected_at, now)
-        }
+        return _(
+            "No backup has succeeded in the %(days)s since the Google account was connected."
+        ) % {"days": _days_ago(facts.connected_at, now)}
     return _("No backup has succeeded for %(days)s.") % {
         "days": _days_ago(facts.last_success.finished_at, now)
     }
