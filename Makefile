@@ -34,6 +34,7 @@ run: install system services seed
 
 test: install system services
 	@scripts/ensure-system.sh chromium poppler
+	@scripts/ensure-axe.sh >/dev/null
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 test-fast: install

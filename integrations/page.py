@@ -189,6 +189,15 @@ def missing_reasons(row: coverage.MonthCoverage, next_backup: str) -> list[str]:
     return lines
 
 
+def shown_months(report: coverage.Coverage) -> list[coverage.MonthCoverage]:
+    """The last months down to the oldest one with documents (at least this month's): a
+    merchant who started in September does not read a column of empty months before it."""
+    months = list(report.months)
+    while len(months) > 1 and months[-1].empty and report.earlier.empty:
+        months.pop()
+    return months
+
+
 def coverage_rows(report: coverage.Coverage, next_backup: str) -> list[CoverageRow]:
     """One row per month (newest first), "Earlier" if anything is older, and "Total"."""
 
@@ -202,7 +211,7 @@ def coverage_rows(report: coverage.Coverage, next_backup: str) -> list[CoverageR
             **extra,
         )
 
-    rows = [row(m, formats.date_format(m.month, "YEAR_MONTH_FORMAT")) for m in report.months]
+    rows = [row(m, formats.date_format(m.month, "YEAR_MONTH_FORMAT")) for m in shown_months(report)]
     if not report.earlier.empty:
         rows.append(row(report.earlier, _("Earlier")))
     rows.append(row(report.total, _("Total"), is_total=True))

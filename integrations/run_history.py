@@ -58,6 +58,8 @@ class RunHistory:
         """Why "Back up now" is disabled. A backup in progress (often the one the merchant
         just started) is no refusal: the hint only says what is going on."""
         if self.refusal == BackupNowRefused.ALREADY_ACTIVE:
+            if self.active_run is not None and waiting_for_retry(self.active_run):
+                return retry_message(self.active_run)
             return _("Backing up now…")
         return self.refusal_message
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import uuid
 
 import pytest
 import time_machine
@@ -13,8 +12,8 @@ from documents.models import Invoice
 from integrations import coverage, page
 from integrations.forms import BACKFILL_MONTHS, BackupStartForm
 from integrations.models import BackedUpFile, BackupRun, GoogleDriveIntegration
-from tests.backup.helpers import invoice, receipt
 from tests.engine.conftest import make_integration
+from tests.integrations_ui.documents import copy_in_drive, invoice, receipt
 
 pytestmark = pytest.mark.django_db
 
@@ -22,20 +21,6 @@ pytestmark = pytest.mark.django_db
 NOW = dt.datetime(2026, 12, 6, 9, 0, tzinfo=dt.UTC)
 PAGE_URL = "/integrations/google-drive/"
 START_URL = "/integrations/google-drive/start/"
-
-
-def copy_in_drive(integration, document, kind, state=BackedUpFile.State.DONE) -> BackedUpFile:
-    return BackedUpFile.objects.create(
-        integration=integration,
-        google_account_id=integration.google_account_id,
-        kind=kind,
-        document_uuid=document.uuid,
-        fingerprint=uuid.uuid4().hex,
-        name=f"{document.number}.pdf",
-        folder_path="x",
-        drive_file_id=uuid.uuid4().hex,
-        state=state,
-    )
 
 
 @pytest.fixture
@@ -49,11 +34,11 @@ def documents(integration):
     invoices before the start; an external invoice; and one invoice of 2024."""
     merchant = integration.merchant
     dec = [invoice(merchant, f"FV {n}/12/2026", dt.date(2026, 12, n)) for n in (1, 2, 3)]
-    copy_in_drive(integration, dec[0], BackedUpFile.Kind.INVOICE)
-    copy_in_drive(integration, dec[1], BackedUpFile.Kind.INVOICE)
-    copy_in_drive(integration, dec[2], BackedUpFile.Kind.INVOICE, BackedUpFile.State.FAILED)
+    copy_in_drive(integration, dec[0])
+    copy_in_drive(integration, dec[1])
+    copy_in_drive(integration, dec[2], BackedUpFile.State.FAILED)
     dec_receipts = [receipt(merchant, f"PAR {n}/12/2026", dt.date(2026, 12, n)) for n in (4, 5)]
-    copy_in_drive(integration, dec_receipts[0], BackedUpFile.Kind.RECEIPT)
+    copy_in_drive(integration, dec_receipts[0])
     for n in (10, 20):
         invoice(merchant, f"FV {n}/11/2026", dt.date(2026, 11, n))
     invoice(merchant, "EXT 1", dt.date(2026, 12, 2), source=Invoice.Source.EXTERNAL)
@@ -200,3 +185,18 @@ def test_a_bad_start_date_is_refused_with_a_message_and_nothing_changes(integrat
     assert "The start date was not saved" in response.content.decode()
     integration.refresh_from_db()
     assert integration.documents_since == dt.date(2026, 12, 1)
+
+
+def test_the_table_starts_at_the_oldest_month_with_documents(integration, documents):
+    report = coverage.coverage_for(integration, NOW)
+    # A document of 2024 makes "Earlier" non-empty: all twelve months stay.
+    assert len(page.shown_months(report)) == 12
+
+    Invoice.objects.filter(issue_date__year=2024).delete()
+    report = coverage.coverage_for(integration, NOW)
+    assert [m.month for m in page.shown_months(report)] == [
+        dt.date(2026, 12, 1),
+        dt.date(2026, 11, 1),
+    ]
+    rows = page.coverage_rows(report, "")
+    assert [r.label for r in rows] == ["December 2026", "November 2026", "Total"]
