@@ -14,7 +14,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.tenancy import merchant_required
-from integrations import connection, page
+from integrations import connection, drive_links, page
 from integrations.connect_errors import ConnectError, ConnectFailure, already_connected_message
 from integrations.connection import DisconnectOutcome
 from integrations.forms import BackupStartForm, DriveSettingsForm
@@ -29,6 +29,7 @@ def index(request: HttpRequest) -> HttpResponse:
     context = {
         "integration": integration,
         "overview": page.DriveOverview.of(integration, now) if integration else None,
+        "root_folder_url": drive_links.root_folder_url(integration) if integration else "",
     }
     return render(request, "integrations/index.html", context)
 

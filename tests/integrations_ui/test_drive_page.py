@@ -160,6 +160,8 @@ def test_links_open_the_backup_s_folders_in_drive():
     html = client_of(integration).get(PAGE_URL).content.decode()
 
     assert 'href="https://drive.google.com/drive/folders/root-id"' in html
+    card = client_of(integration).get(INDEX_URL).content.decode()
+    assert 'href="https://drive.google.com/drive/folders/root-id"' in card
     row = html.split(f'id="run-{december.pk}"', 1)[1].split("</tr>", 1)[0]
     assert 'href="https://drive.google.com/drive/folders/dec-id"' in row
     assert "Folder of December 2026" in row
