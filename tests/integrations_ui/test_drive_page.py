@@ -179,3 +179,42 @@ def test_the_page_reads_in_portuguese(settings):
 
     assert "O seu backup está funcionando" in html or "Seu backup está funcionando" in html
     assert "6 dez. 2026, 15:48" in html
+
+
+@time_machine.travel(NOW, tick=False)
+def test_the_page_costs_the_same_queries_with_30_runs_as_with_3(django_assert_max_num_queries):
+    integration = make_integration()
+    client = client_of(integration)
+
+    def runs(count: int) -> None:
+        for hours in range(count):
+            make_run(
+                integration,
+                status=BackupRun.Status.PARTIAL,
+                started_at=NOW - dt.timedelta(hours=hours + 1),
+                finished_at=NOW - dt.timedelta(hours=hours + 1),
+                errors=[run_errors.error_entry("render_failed", kind="invoice", number="FV 1")],
+            )
+
+    runs(3)
+    with django_assert_max_num_queries(30) as few:
+        client.get(PAGE_URL)
+    runs(27)
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        client.get(PAGE_URL)
+
+
+@time_machine.travel(NOW, tick=False)
+def test_while_a_run_waits_for_its_retry_the_button_says_when_it_goes_on():
+    integration = make_integration()
+    make_run(
+        integration,
+        status=BackupRun.Status.QUEUED,
+        started_at=NOW - dt.timedelta(minutes=2),
+        not_before=NOW + dt.timedelta(minutes=4),
+    )
+
+    html = client_of(integration).get(PAGE_URL).content.decode()
+
+    hint = html.split('id="backup-now-why">', 1)[1].split("</p>", 1)[0]
+    assert hint == "Google Drive did not answer; the backup goes on at 15:52…"
