@@ -81,7 +81,11 @@ def test_a_full_drive_is_failing_on_the_page_and_on_the_integrations_card():
     client = client_of(integration)
 
     for url in (PAGE_URL, INDEX_URL):
-        box = health_box(client.get(url).content.decode())
+        html = client.get(url).content.decode()
+        # The connection is fine, but no green "Connected" says all is well.
+        assert '<span class="badge">Connected</span>' in html
+        assert 'badge badge-ok">Connected' not in html
+        box = health_box(html)
         assert box.startswith(" health-failing")
         assert "Your backup is failing" in box
         assert "Your Google Drive is full" in box
