@@ -34,6 +34,7 @@ run: install system services seed
 
 test: install system services
 	@scripts/ensure-system.sh chromium poppler promtool
+	@scripts/ensure-axe.sh >/dev/null
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 # The tests whose outcome depends on the date, the hour or the zone (backup engine, dispatcher,

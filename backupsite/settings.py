@@ -124,6 +124,8 @@ LANGUAGE_CODE = "en"
 # Each language under its own name: the header's switch and the merchant's document language.
 LANGUAGES = [("en", "English"), ("pl", "Polski"), ("pt-br", "Português (Brasil)")]
 LOCALE_PATHS = [BASE_DIR / "locale"]
+# Unambiguous dates ("6 Dec 2026, 15:40") in every language of the panel.
+FORMAT_MODULE_PATH = ["backupsite.formats"]
 TIME_ZONE = env("TIME_ZONE", default="UTC")
 USE_I18N = True
 USE_TZ = True

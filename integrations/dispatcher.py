@@ -3,8 +3,9 @@
 Called by Celery beat every few minutes (`integrations.tasks.dispatch_due_backups`):
 
 - an integration is due when it is connected, has at least one box ticked whose documents
-  the platform keeps (S11), its start moment of tonight has come (integrations.schedule) and
-  it has no scheduled run for this night yet;
+  the platform keeps (S11), its start moment of tonight has come and it has no scheduled run
+  for this night yet. The database answers the first part: `next_run_at <= now`
+  (integrations.schedule keeps that column), so a pass reads the due rows only;
 - one run per integration per night, enforced by a unique constraint and claimed with
   `select_for_update(skip_locked=True)` so concurrent dispatchers never double up;
 - a run that no worker shows signs of life for (lost message, killed worker) is queued again,
@@ -16,7 +17,6 @@ Every function takes `now`, so tests move the clock instead of waiting for it.
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
@@ -35,7 +35,7 @@ from integrations.runs import (
     enqueue_after_commit,
     start_scheduled_run,
 )
-from integrations.schedule import due_night
+from integrations.schedule import next_start, start_after_night
 from integrations.selection import something_to_back_up_q
 
 logger = logging.getLogger(__name__)
@@ -75,90 +75,89 @@ def _backup_candidates() -> Q:
     return Q(status=GoogleDriveIntegration.Status.CONNECTED) & something_to_back_up_q()
 
 
-def due_integrations(now: datetime) -> Iterator[tuple[int, date]]:
-    """(integration id, night) of every candidate whose start moment has come tonight.
-
-    Whether a run already exists is checked later, per chunk, under the row locks.
-    """
-    rows = (
-        GoogleDriveIntegration.objects.filter(_backup_candidates())
-        .exclude(refresh_token="")
-        .order_by("pk")
-        .values_list("pk", "time_zone")
-    )
-    for integration_id, time_zone in rows.iterator(chunk_size=2000):
-        night = due_night(integration_id, time_zone, now)
-        if night is not None:
-            yield integration_id, night
-
-
-def _chunks(items: Iterable[tuple[int, date]], size: int) -> Iterator[dict[int, date]]:
-    chunk: dict[int, date] = {}
-    for integration_id, night in items:
-        chunk[integration_id] = night
-        if len(chunk) >= size:
-            yield chunk
-            chunk = {}
-    if chunk:
-        yield chunk
+def _due(now: datetime) -> Q:
+    """Integrations whose next_run_at has come (or was never computed)."""
+    return Q(next_run_at__lte=now) | Q(next_run_at__isnull=True)
 
 
 def create_due_runs(
     now: datetime, *, enqueue: Enqueue = enqueue_after_commit, chunk_size: int = CHUNK_SIZE
 ) -> list[int]:
-    """Create and queue tonight's scheduled run of every due integration; their ids."""
-    created: list[int] = []
-    # Read first, so no cursor stays open across the per-chunk transactions below.
-    due = list(due_integrations(now))
-    for chunk in _chunks(due, chunk_size):
-        # Most due integrations got their run in an earlier pass: drop them without locking.
-        busy = _integrations_with_run_tonight(chunk)
-        pending = {i: n for i, n in chunk.items() if i not in busy}
-        if pending:
-            created += _create_runs_for_chunk(pending, now, enqueue)
-    return created
+    """Create and queue tonight's scheduled run of every due integration; their ids.
 
-
-def _create_runs_for_chunk(nights: dict[int, date], now: datetime, enqueue: Enqueue) -> list[int]:
-    created: list[int] = []
-    with transaction.atomic():
-        # Rows another dispatcher holds are skipped: it is creating their runs right now.
-        claimed = set(
-            GoogleDriveIntegration.objects.select_for_update(skip_locked=True)
-            .filter(_backup_candidates(), pk__in=list(nights))
-            .exclude(refresh_token="")
-            .values_list("pk", flat=True)
-        )
-        if not claimed:
-            return created
-        busy = _integrations_with_run_tonight({i: nights[i] for i in claimed})
-        for integration_id in claimed - busy:
-            run = start_scheduled_run(integration_id, nights[integration_id], now, enqueue)
-            if run is not None:
-                created.append(run.pk)
-    return created
-
-
-def _integrations_with_run_tonight(nights: dict[int, date]) -> set[int]:
-    """Those of `nights` that already have that night's run, or any run queued or running.
-
-    An active run (e.g. "Back up now" pressed a minute ago) postpones the nightly one to a
-    later dispatcher pass, since only one run per integration may be active.
+    The database says which integrations are due (next_run_at, indexed); they are claimed a
+    chunk at a time, in order of id, each chunk in its own transaction.
     """
-    wanted = set(nights.values())
+    created: list[int] = []
+    after = 0
+    while True:
+        with transaction.atomic():
+            # Rows another dispatcher holds are skipped: it is creating their runs right now.
+            claimed = list(
+                GoogleDriveIntegration.objects.select_for_update(skip_locked=True)
+                .filter(_backup_candidates(), _due(now), pk__gt=after)
+                .exclude(refresh_token="")
+                .order_by("pk")
+                .values_list("pk", "time_zone")[:chunk_size]
+            )
+            if not claimed:
+                return created
+            created += _create_runs_for_chunk(dict(claimed), now, enqueue)
+        after = claimed[-1][0]
+
+
+def _create_runs_for_chunk(zones: dict[int, str], now: datetime, enqueue: Enqueue) -> list[int]:
+    """Tonight's run of each claimed integration whose start has come; next_run_at moved on.
+
+    An integration whose start has not come yet (next_run_at was early, or never computed)
+    only gets its next_run_at. One with another run active (e.g. "Back up now" pressed a
+    minute ago) keeps it: only one run per integration may be active, and a later pass
+    makes the nightly one.
+    """
+    created: list[int] = []
+    later: dict[int, datetime] = {}
+    nights: dict[int, date] = {}
+    for integration_id, time_zone in zones.items():
+        night, start = next_start(integration_id, time_zone, now)
+        if now < start:
+            later[integration_id] = start
+        else:
+            nights[integration_id] = night
+    done, active = _runs_tonight(nights)
+    for integration_id, night in nights.items():
+        if integration_id not in done:
+            if integration_id in active:
+                continue
+            run = start_scheduled_run(integration_id, night, now, enqueue)
+            if run is None:
+                continue  # the constraints say it exists after all: the next pass sees it
+            created.append(run.pk)
+        later[integration_id] = start_after_night(integration_id, zones[integration_id], night)
+    GoogleDriveIntegration.objects.bulk_update(
+        [GoogleDriveIntegration(pk=pk, next_run_at=moment) for pk, moment in later.items()],
+        ["next_run_at"],
+    )
+    return created
+
+
+def _runs_tonight(nights: dict[int, date]) -> tuple[set[int], set[int]]:
+    """Those of `nights` that have that night's scheduled run, and those with a run active."""
+    done: set[int] = set()
+    active: set[int] = set()
+    if not nights:
+        return done, active
     existing = BackupRun.objects.filter(integration_id__in=list(nights)).filter(
-        Q(trigger=BackupRun.Trigger.SCHEDULED, night__in=wanted)
+        Q(trigger=BackupRun.Trigger.SCHEDULED, night__in=set(nights.values()))
         | Q(status__in=BackupRun.ACTIVE_STATUSES)
     )
-    busy: set[int] = set()
     for integration_id, night, trigger, status in existing.values_list(
         "integration_id", "night", "trigger", "status"
     ):
-        if status in BackupRun.ACTIVE_STATUSES or (
-            trigger == BackupRun.Trigger.SCHEDULED and night == nights[integration_id]
-        ):
-            busy.add(integration_id)
-    return busy
+        if trigger == BackupRun.Trigger.SCHEDULED and night == nights[integration_id]:
+            done.add(integration_id)
+        if status in BackupRun.ACTIVE_STATUSES:
+            active.add(integration_id)
+    return done, active
 
 
 # --- Runs nobody works on ---------------------------------------------------------------------

@@ -37,6 +37,9 @@ class GoogleDriveIntegration(models.Model):
     backup_receipts = models.BooleanField(_("Receipts, non-fiscal (PDF)"), default=True)
     time_zone = models.CharField(_("time zone"), max_length=64, default=DEFAULT_TIME_ZONE)
 
+    # When the dispatcher looks at the integration next: its start moment in the coming night
+    # (integrations.schedule). Null: not computed yet; the dispatcher does it.
+    next_run_at = models.DateTimeField(null=True, blank=True, db_index=True)
     # First day of accounting documents to back up; set by the first run (S9).
     documents_since = models.DateField(null=True, blank=True)
     root_folder_id = models.CharField(max_length=200, blank=True)

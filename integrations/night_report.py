@@ -18,9 +18,8 @@ from zoneinfo import ZoneInfo
 from django.db.models import Count, Q
 
 from accounts.time_zones import zone_named
-from integrations.dispatcher import due_integrations
 from integrations.models import BackupRun, GoogleDriveIntegration
-from integrations.schedule import scheduled_start, window_for_night
+from integrations.schedule import due_night, scheduled_start, window_for_night
 from integrations.selection import something_to_back_up_q
 
 # Scheduled runs whose night began at most this many days before today (UTC) are looked at:
@@ -117,6 +116,17 @@ def overdue_runs(now: datetime) -> list[OverdueRun]:
     return overdue
 
 
+def _candidates():
+    """Integrations the dispatcher gives a nightly run: connected, with something to back up."""
+    return (
+        GoogleDriveIntegration.objects.filter(
+            something_to_back_up_q(), status=GoogleDriveIntegration.Status.CONNECTED
+        )
+        .exclude(refresh_token="")
+        .order_by("pk")
+    )
+
+
 def oldest_due_unstarted_age(now: datetime) -> timedelta:
     """How long the integration that has waited longest for tonight's run has waited.
 
@@ -124,24 +134,18 @@ def oldest_due_unstarted_age(now: datetime) -> timedelta:
     starts: while the dispatcher has not created the run, and while the run sits in the queue.
     Zero when nobody waits.
     """
-    due = dict(due_integrations(now))
-    if not due:
-        return timedelta(0)
     started = set(
         _recent_scheduled_runs(now)
         .filter(Q(started_at__isnull=False) | ~Q(status=BackupRun.Status.QUEUED))
         .values_list("integration_id", "night")
     )
-    zones = dict(
-        GoogleDriveIntegration.objects.filter(
-            status=GoogleDriveIntegration.Status.CONNECTED
-        ).values_list("pk", "time_zone")
-    )
     oldest = timedelta(0)
-    for integration_id, night in due.items():
-        if (integration_id, night) in started or integration_id not in zones:
+    rows = _candidates().values_list("pk", "time_zone")
+    for integration_id, time_zone in rows.iterator(chunk_size=2000):
+        night = due_night(integration_id, time_zone, now)
+        if night is None or (integration_id, night) in started:
             continue
-        window = window_for_night(night, zone_named(zones[integration_id]))
+        window = window_for_night(night, zone_named(time_zone))
         oldest = max(oldest, now - scheduled_start(window, integration_id))
     return oldest
 
@@ -166,13 +170,7 @@ def integrations_without_run(now: datetime) -> list[MissedNight]:
     dispatcher never ran through leaves no run to be overdue; this is how it shows once the
     window is over.
     """
-    candidates = (
-        GoogleDriveIntegration.objects.filter(
-            something_to_back_up_q(), status=GoogleDriveIntegration.Status.CONNECTED
-        )
-        .exclude(refresh_token="")
-        .values_list("pk", "time_zone", "connected_at")
-    )
+    candidates = _candidates().values_list("pk", "time_zone", "connected_at")
     with_run = set(_recent_scheduled_runs(now).values_list("integration_id", "night"))
     nights = _Nights(now)
     missed = []

@@ -4,7 +4,13 @@
   own time zone;
 - each integration starts at a stable moment of its night (a hash of its id picks a fraction
   of the window), so thousands of merchants do not start at once and each one starts at the
-  same local time every night.
+  same local time every night;
+- `next_run_at` on the integration is that moment for the night to come, so the dispatcher
+  asks the database which integrations are due instead of computing every night in Python.
+  It is moved on when a night's run is made, and computed afresh when the time zone changes
+  (here, and in the Google Drive settings form) or the night window does
+  (`manage.py reschedule_backups`). Never later than the true start: early is harmless,
+  the dispatcher checks the night again.
 
 Every function takes the moment it is about, so tests move the clock instead of waiting.
 """
@@ -17,6 +23,8 @@ from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
+from django.db.models import QuerySet
+from django.utils import timezone
 
 from accounts.models import Merchant
 from accounts.time_zones import zone_named
@@ -88,12 +96,53 @@ def due_night(integration_id: int, time_zone: str, now: datetime) -> date | None
     return window.night
 
 
+def current_or_next_window(now: datetime, tz: ZoneInfo) -> NightWindow:
+    """The night window of `tz` that contains `now`, else the next one to begin."""
+    local_day = now.astimezone(tz).date()
+    for night in (local_day - timedelta(days=1), local_day, local_day + timedelta(days=1)):
+        window = window_for_night(night, tz)
+        if now < window.end:
+            return window
+    raise AssertionError("a night window ends within two days")  # pragma: no cover
+
+
+def next_start(integration_id: int, time_zone: str, now: datetime) -> tuple[date, datetime]:
+    """The integration's night under way at `now` (else the next one), and its start in it.
+
+    During the night the start may have passed: that night's run is then due.
+    """
+    window = current_or_next_window(now, zone_named(time_zone))
+    return window.night, scheduled_start(window, integration_id)
+
+
+def next_run_at(integration_id: int, time_zone: str, now: datetime) -> datetime:
+    """When the dispatcher looks at the integration next, as seen at `now`."""
+    return next_start(integration_id, time_zone, now)[1]
+
+
+def start_after_night(integration_id: int, time_zone: str, night: date) -> datetime:
+    """The integration's start in the night after `night` (once `night`'s run exists)."""
+    window = window_for_night(night + timedelta(days=1), zone_named(time_zone))
+    return scheduled_start(window, integration_id)
+
+
+def reschedule(integrations: QuerySet[GoogleDriveIntegration], now: datetime) -> int:
+    """Compute next_run_at afresh (after a change of time zone or night window)."""
+    rows = [
+        GoogleDriveIntegration(pk=pk, next_run_at=next_run_at(pk, time_zone, now))
+        for pk, time_zone in integrations.values_list("pk", "time_zone")
+    ]
+    GoogleDriveIntegration.objects.bulk_update(rows, ["next_run_at"], batch_size=1000)
+    return len(rows)
+
+
 def follow_merchant_time_zone(merchant: Merchant, previous_zone: str, **_signal: object) -> None:
     """A backup that ran in the merchant's old time zone moves with it; one the merchant set
     apart on the Google Drive page keeps its own.
 
     Receives accounts' merchant_time_zone_changed (connected in IntegrationsConfig.ready).
     """
-    GoogleDriveIntegration.objects.filter(merchant=merchant, time_zone=previous_zone).update(
-        time_zone=merchant.time_zone
-    )
+    moved = GoogleDriveIntegration.objects.filter(merchant=merchant, time_zone=previous_zone)
+    ids = list(moved.values_list("pk", flat=True))
+    moved.update(time_zone=merchant.time_zone)
+    reschedule(GoogleDriveIntegration.objects.filter(pk__in=ids), timezone.now())
