@@ -79,7 +79,7 @@ def test_a_folder_deleted_for_good_is_made_again_and_the_same_id_is_used(attempt
 
 
 def test_a_refused_reserved_id_drops_the_pool_and_the_row_takes_another(attempt):
-    ledger, uploader = attempt.parts()
+    _ledger, uploader = attempt.parts()
     uploader.upload(pdf_upload("FV 1/11/2026"))  # the tree exists; the pool holds old ids
     _ledger, uploader = attempt.parts()
     # Ids of the pool lapsed (Google promises no lifetime); fresh ones are fine.
