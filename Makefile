@@ -5,7 +5,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 export PYTHONUNBUFFERED := 1
 
-.PHONY: run test test-fast test-moments lint format bench install system services migrate seed clean
+.PHONY: run test test-fast test-moments lint format bench bench-dispatch install system services migrate seed clean
 
 $(VENV)/.installed: requirements.txt
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV) || python3 -m venv $(VENV)
@@ -65,6 +65,9 @@ format: install
 
 bench: install system services
 	$(PY) -m bench $(BENCH_ARGS)
+
+bench-dispatch: install services
+	$(PY) -m bench.dispatch $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) staticfiles var .pytest_cache

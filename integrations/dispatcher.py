@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import F, Q
 from django.db.models.functions import Coalesce, Greatest
 from django.utils import timezone
@@ -33,7 +33,7 @@ from integrations.runs import (
     Enqueue,
     close_unfinished_run,
     enqueue_after_commit,
-    start_scheduled_run,
+    start_scheduled_runs,
 )
 from integrations.schedule import next_start, start_after_night
 from integrations.selection import something_to_back_up_q
@@ -114,7 +114,6 @@ def _create_runs_for_chunk(zones: dict[int, str], now: datetime, enqueue: Enqueu
     minute ago) keeps it: only one run per integration may be active, and a later pass
     makes the nightly one.
     """
-    created: list[int] = []
     later: dict[int, datetime] = {}
     nights: dict[int, date] = {}
     for integration_id, time_zone in zones.items():
@@ -124,20 +123,37 @@ def _create_runs_for_chunk(zones: dict[int, str], now: datetime, enqueue: Enqueu
         else:
             nights[integration_id] = night
     done, active = _runs_tonight(nights)
-    for integration_id, night in nights.items():
-        if integration_id not in done:
-            if integration_id in active:
-                continue
-            run = start_scheduled_run(integration_id, night, now, enqueue)
-            if run is None:
-                continue  # the constraints say it exists after all: the next pass sees it
-            created.append(run.pk)
+    wanted = {i: night for i, night in nights.items() if i not in done and i not in active}
+    made = start_scheduled_runs(wanted, now, enqueue)
+    # A run the constraints refused exists after all: the next pass sees it.
+    for integration_id in done | {run.integration_id for run in made}:
+        night = nights[integration_id]
         later[integration_id] = start_after_night(integration_id, zones[integration_id], night)
-    GoogleDriveIntegration.objects.bulk_update(
-        [GoogleDriveIntegration(pk=pk, next_run_at=moment) for pk, moment in later.items()],
-        ["next_run_at"],
-    )
-    return created
+    _set_next_run_at(later)
+    return [run.pk for run in made]
+
+
+def _set_next_run_at(moments: dict[int, datetime]) -> None:
+    """One UPDATE for the chunk.
+
+    On PostgreSQL the pairs go in as two arrays: Django's bulk_update builds a CASE of one
+    WHEN per row, which took 0.6 s of a 1 s pass over 1,000 due integrations (bench.dispatch).
+    """
+    if not moments:
+        return
+    if connection.vendor != "postgresql":
+        GoogleDriveIntegration.objects.bulk_update(
+            [GoogleDriveIntegration(pk=pk, next_run_at=at) for pk, at in moments.items()],
+            ["next_run_at"],
+        )
+        return
+    table = connection.ops.quote_name(GoogleDriveIntegration._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {table} AS i SET next_run_at = v.at"  # noqa: S608 (a model's table name)
+            " FROM unnest(%s::bigint[], %s::timestamptz[]) AS v(id, at) WHERE i.id = v.id",
+            [list(moments), list(moments.values())],
+        )
 
 
 def _runs_tonight(nights: dict[int, date]) -> tuple[set[int], set[int]]:

@@ -1,6 +1,6 @@
 """A BackupRun's whole life, outside the worker: created, refused, postponed, closed, counted.
 
-- Created in one place (`_insert_run`), by three callers that all hold the integration's row
+- Created in one place (`_insert_runs`), by three callers that all hold the integration's row
   lock: the dispatcher's nightly pass (integrations.dispatcher), "Back up now" on the page and
   the `backup_now` command (`start_manual_run`, with the same refusals for both).
 - Closed in one place (`close_run`), by the worker when a run ends (integrations.engine.run)
@@ -21,7 +21,7 @@ from datetime import date, datetime, timedelta
 from typing import Literal
 
 from celery import current_app
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import F
 from django.utils import timezone
 
@@ -142,50 +142,112 @@ def start_manual_run(
         reason = back_up_now_refusal(integration)
         if reason is not None:
             raise BackupNowRefused(reason, active_run(integration))
-        run = _insert_run(integration_id, BackupRun.Trigger.MANUAL, None, now, enqueue)
-        if run is None:
+        made = _insert_runs([(integration_id, BackupRun.Trigger.MANUAL, None)], now, enqueue)
+        if not made:
             raise BackupNowRefused(BackupNowRefused.ALREADY_ACTIVE, active_run(integration))
+        run = made[0]
     logger.info("Manual backup run %s created for integration %s", run.pk, integration_id)
     return run
 
 
-def start_scheduled_run(
-    integration_id: int, night: date, now: datetime, enqueue: Enqueue | None
-) -> BackupRun | None:
-    """Create and queue `night`'s run; None if it exists (or another run is active).
+def start_scheduled_runs(
+    nights: dict[int, date], now: datetime, enqueue: Enqueue | None
+) -> list[BackupRun]:
+    """Create (and queue) each integration's run for its night; those the constraints allow.
 
-    The caller holds the integration's row lock (integrations.dispatcher).
+    The caller holds the integrations' row locks (integrations.dispatcher).
     """
-    return _insert_run(integration_id, BackupRun.Trigger.SCHEDULED, night, now, enqueue)
+    wanted = [(pk, BackupRun.Trigger.SCHEDULED, night) for pk, night in nights.items()]
+    return _insert_runs(wanted, now, enqueue)
 
 
-def _insert_run(
-    integration_id: int,
-    trigger: str,
-    night: date | None,
-    now: datetime,
-    enqueue: Enqueue | None,
-) -> BackupRun | None:
-    """The one place a BackupRun is made; None when the constraints say it may not be.
+def _insert_runs(
+    wanted: list[tuple[int, str, date | None]], now: datetime, enqueue: Enqueue | None
+) -> list[BackupRun]:
+    """The one place BackupRuns are made: (integration id, trigger, night) each.
 
     One scheduled run per night and one active run per integration are database
-    constraints: they are the last word whatever the callers checked before.
+    constraints: they are the last word whatever the callers checked before. All rows go in
+    one INSERT; if a constraint refuses one, each is tried on its own and the refused left out.
     """
+    runs = [
+        BackupRun(
+            integration_id=integration_id,
+            trigger=trigger,
+            night=night,
+            not_before=now,
+            enqueued_at=now if enqueue is not None else None,
+        )
+        for integration_id, trigger, night in wanted
+    ]
     try:
         with transaction.atomic():
-            run = BackupRun.objects.create(
-                integration_id=integration_id,
-                trigger=trigger,
-                night=night,
-                not_before=now,
-                enqueued_at=now if enqueue is not None else None,
-            )
+            made = _bulk_insert(runs)
     except IntegrityError:
-        logger.info("Integration %s already has an active run or one for %s", integration_id, night)
-        return None
+        made = [run for run in runs if _insert_one(run)]
     if enqueue is not None:
-        enqueue(run.pk)
-    return run
+        for run in made:
+            enqueue(run.pk)
+    return made
+
+
+def _bulk_insert(runs: list[BackupRun]) -> list[BackupRun]:
+    """bulk_create, or on PostgreSQL one INSERT ... SELECT over arrays of what differs.
+
+    Runs made together differ only in integration and night. Django's bulk_create prepares
+    every field of every row in Python: 0.4 s of a dispatcher pass that makes 1,000 runs
+    (bench.dispatch), against a few milliseconds here.
+    """
+    if not runs:
+        return []
+    first = runs[0]
+    shared = {(run.trigger, run.not_before, run.enqueued_at) for run in runs}
+    if connection.vendor != "postgresql" or len(runs) < 2 or len(shared) > 1:
+        return BackupRun.objects.bulk_create(runs)
+    columns, values, params = [], [], []
+    for field in BackupRun._meta.concrete_fields:
+        if field.primary_key:
+            continue
+        columns.append(connection.ops.quote_name(field.column))
+        if field.attname in _VARYING_COLUMNS:
+            values.append(f"v.{field.attname}")
+            continue
+        value = field.pre_save(first, add=True)  # also stamps queued_at (auto_now_add)
+        values.append(f"%s::{field.db_type(connection)}")
+        params.append(field.get_db_prep_save(value, connection))
+    arrays = ", ".join(f"%s::{kind}[]" for kind in _VARYING_COLUMNS.values())
+    table = connection.ops.quote_name(BackupRun._meta.db_table)
+    sql = (
+        f"INSERT INTO {table} ({', '.join(columns)}) SELECT {', '.join(values)}"  # noqa: S608
+        f" FROM unnest({arrays}) AS v({', '.join(_VARYING_COLUMNS)})"
+        " RETURNING id, integration_id"
+    )
+    params += [[getattr(run, name) for run in runs] for name in _VARYING_COLUMNS]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        ids = dict((integration_id, pk) for pk, integration_id in cursor.fetchall())
+    for run in runs:
+        run.pk = ids[run.integration_id]
+        run.queued_at = first.queued_at
+        run._state.adding = False
+    return runs
+
+
+# What runs made in one go differ in (attribute, PostgreSQL type); the rest is shared.
+_VARYING_COLUMNS = {"integration_id": "bigint", "night": "date"}
+
+
+def _insert_one(run: BackupRun) -> bool:
+    try:
+        with transaction.atomic():
+            run.save(force_insert=True)
+    except IntegrityError:
+        run.pk = None
+        logger.info(
+            "Integration %s already has an active run or one for %s", run.integration_id, run.night
+        )
+        return False
+    return True
 
 
 # --- Waiting and closing ----------------------------------------------------------------------

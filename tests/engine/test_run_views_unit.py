@@ -273,7 +273,11 @@ def test_the_page_writes_every_time_in_one_format(client, integration, settings,
     for written in short:
         assert written in html
     # The month in words, 24 hours: never "11/02/2026 10:30 a.m.", which reads two ways.
-    expected = {"en": "2 Nov 2026, 10:30", "pt-br": "2 nov. 2026, 10:30"}[language]
+    expected = {
+        "en": "2 Nov 2026, 10:30",
+        "pt-br": "2 nov. 2026, 10:30",
+        "pl": "2 lis 2026, 10:30",
+    }[language]
     assert expected in html
     assert not re.search(r"\b\d{1,2}/\d{1,2}/\d{4}\b", html)
 
