@@ -5,7 +5,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 export PYTHONUNBUFFERED := 1
 
-.PHONY: run test test-fast lint format bench install system services migrate seed clean
+.PHONY: run test test-fast lint format bench install system services secrets migrate seed clean audit
 
 $(VENV)/.installed: requirements.txt
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV) || python3 -m venv $(VENV)
@@ -21,7 +21,11 @@ system:
 services: install
 	@scripts/ensure-services.sh
 
-migrate: install system
+# Development secrets, generated once (production sets SECRET_KEY and FIELD_ENCRYPTION_KEYS).
+secrets:
+	@$(PY) scripts/local_secrets.py var/local-secrets.env
+
+migrate: install system secrets
 	$(PY) manage.py migrate --noinput
 
 seed: migrate
@@ -47,7 +51,7 @@ format: install
 	$(VENV)/bin/ruff check --fix .
 	$(VENV)/bin/ruff format .
 
-bench: install system services
+bench: install system services secrets
 	$(PY) -m bench $(BENCH_ARGS)
 
 clean:

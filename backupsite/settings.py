@@ -1,7 +1,9 @@
 """Settings for Drive Backup, read from the environment (django-environ).
 
-Every variable is optional on a developer machine; production sets at least SECRET_KEY,
-DATABASE_URL, REDIS_URL, FIELD_ENCRYPTION_KEYS, EMAIL_URL and the Google OAuth client.
+Production sets at least SECRET_KEY, FIELD_ENCRYPTION_KEYS, ALLOWED_HOSTS, DATABASE_URL,
+REDIS_URL, EMAIL_URL and the Google OAuth client; without the first two nothing starts. On a
+developer machine `make run` generates those two into var/local-secrets.env, and the test run
+supplies random ones (tests/settings.py).
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import environ
+from django.core.exceptions import ImproperlyConfigured
 from kombu import Queue
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -38,8 +41,31 @@ def read_fake_google_env(path: Path) -> None:
 
 read_fake_google_env(BASE_DIR / "var" / "fake-google.env")
 
-# A development key only: production must set SECRET_KEY.
-SECRET_KEY = env("SECRET_KEY", default="dev-only-insecure-key-change-me-3f9a1c")
+# --- Secrets (security) -------------------------------------------------------------------
+# No secret is written in the code. What the environment and .env leave unset may come from
+# the development file `make run` generates (scripts/local_secrets.py); with neither, web,
+# worker and every manage.py command refuse to start rather than run with a guessable key.
+environ.Env.read_env(BASE_DIR / "var" / "local-secrets.env", overwrite=False)
+
+
+def required_secret(name: str, value: object) -> None:
+    if not value:
+        raise ImproperlyConfigured(
+            f"{name} is not set. Set it in the environment (production: a secret of its own, "
+            "see README, Configuration); on a developer machine `make run` generates it into "
+            "var/local-secrets.env."
+        )
+
+
+SECRET_KEY = env("SECRET_KEY", default="")
+required_secret("SECRET_KEY", SECRET_KEY)
+# Comma-separated Fernet keys for the refresh tokens at rest; the first one encrypts, all of
+# them decrypt (rotate_encryption_keys). Never derived from SECRET_KEY: one secret leaked or
+# rotated must not take the other with it.
+FIELD_ENCRYPTION_KEYS = env.list("FIELD_ENCRYPTION_KEYS", default=[])
+required_secret("FIELD_ENCRYPTION_KEYS", [key for key in FIELD_ENCRYPTION_KEYS if key.strip()])
+# --- end of secrets -----------------------------------------------------------------------
+
 DEBUG = env.bool("DEBUG", default=False)
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "[::1]"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
@@ -135,24 +161,34 @@ STORAGES = {
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 
+# --- HTTPS (security) ---------------------------------------------------------------------
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
-# Behind HTTPS set SECURE_COOKIES=true (and SECURE_PROXY_SSL_HEADER via a proxy that sets
-# X-Forwarded-Proto); local runs and tests are plain http on loopback.
-SESSION_COOKIE_SECURE = env.bool("SECURE_COOKIES", default=False)
-CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+# SECURE_COOKIES=true says the site is served over HTTPS (production); local runs and tests
+# are plain http on loopback. It turns on, each overridable by its own variable: secure
+# cookies, the redirect of plain http to https and HSTS for a year with subdomains and the
+# preload flag, so that `manage.py check --deploy` has nothing to report.
+SERVED_OVER_HTTPS = env.bool("SECURE_COOKIES", default=False)
+SESSION_COOKIE_SECURE = SERVED_OVER_HTTPS
+CSRF_COOKIE_SECURE = SERVED_OVER_HTTPS
 if env.bool("BEHIND_HTTPS_PROXY", default=False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=SERVED_OVER_HTTPS)
+if not SECURE_SSL_REDIRECT and env.bool("HTTPS_REDIRECT_BY_PROXY", default=False):
+    # The proxy in front already sends every plain-http request to https (the equivalent of
+    # SECURE_SSL_REDIRECT, which Django cannot see).
+    SILENCED_SYSTEM_CHECKS = ["security.W008"]
+# Probes of a process supervisor or load balancer speak plain http to the process itself.
+SECURE_REDIRECT_EXEMPT = [r"^healthz/?$", r"^readyz/?$", r"^metrics/?$"]
+SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=365 * 24 * 3600 * SERVED_OVER_HTTPS)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=True)
+SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=True)
+# --- end of HTTPS -------------------------------------------------------------------------
 
 # --- E-mail -------------------------------------------------------------------------------
 EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://")
 vars().update(EMAIL_CONFIG)
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="Drive Backup <no-reply@example.com>")
-
-# --- Encryption of secrets at rest ----------------------------------------------------------
-# Comma-separated Fernet keys; the first one encrypts, all of them decrypt (key rotation).
-# The development default is derived from SECRET_KEY so a fresh checkout works.
-FIELD_ENCRYPTION_KEYS = env.list("FIELD_ENCRYPTION_KEYS", default=[])
 
 # --- Redis and Celery ---------------------------------------------------------------------
 REDIS_URL = env("REDIS_URL", default="redis://127.0.0.1:6379/0")
