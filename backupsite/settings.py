@@ -11,7 +11,7 @@ from __future__ import annotations
 import os
 import tempfile
 from pathlib import Path
-from urllib.parse import urlsplit
+from urllib.parse import parse_qsl, urlsplit
 
 import environ
 from django.core.exceptions import ImproperlyConfigured
@@ -156,10 +156,43 @@ USE_TZ = True
 STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
 STATICFILES_DIRS = [BASE_DIR / "static"]
+
+
+# --- Uploaded files (security) ------------------------------------------------------------
+# PDFs sent in through the invoice API live here, never in database rows: a directory by
+# default, S3-compatible object storage (django-storages) when MEDIA_STORAGE_URL says
+# s3://bucket/optional/prefix[?endpoint_url=https://...&region_name=...]; the credentials come
+# from boto3's usual sources (AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or the machine's role).
+# Nothing here is served over HTTP: the panel and the backup read the files through the model.
+MEDIA_ROOT = env.path("MEDIA_ROOT", default=BASE_DIR / "media")
+MEDIA_STORAGE_URL = env("MEDIA_STORAGE_URL", default="")
+
+
+def file_storage(url: str) -> dict:
+    if not url:
+        return {"BACKEND": "django.core.files.storage.FileSystemStorage"}
+    parts = urlsplit(url)
+    if parts.scheme != "s3" or not parts.hostname:
+        raise ImproperlyConfigured(
+            f"MEDIA_STORAGE_URL must look like s3://bucket/prefix, not {url!r}."
+        )
+    options = {
+        "bucket_name": parts.hostname,
+        "location": parts.path.strip("/"),
+        "default_acl": "private",
+        "file_overwrite": False,
+        "querystring_auth": True,
+        **dict(parse_qsl(parts.query)),
+    }
+    return {"BACKEND": "storages.backends.s3.S3Storage", "OPTIONS": options}
+
+
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "default": file_storage(MEDIA_STORAGE_URL),
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
+# --- end of uploaded files ----------------------------------------------------------------
+
 
 # --- HTTPS (security) ---------------------------------------------------------------------
 SESSION_COOKIE_HTTPONLY = True
@@ -228,6 +261,21 @@ CELERY_TASK_DEFAULT_QUEUE = "celery"
 DISPATCH_QUEUE = "dispatch"
 CELERY_TASK_QUEUES = (Queue(CELERY_TASK_DEFAULT_QUEUE), Queue(DISPATCH_QUEUE))
 CELERY_TASK_ROUTES = {"integrations.tasks.dispatch_due_backups": {"queue": DISPATCH_QUEUE}}
+
+# --- Rate limits of the invoice API (security) --------------------------------------------
+# Counters shared by every web process, in Redis (django-ratelimit counts in the cache).
+CACHES = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": REDIS_URL,
+        "KEY_PREFIX": "drivebackup",
+    }
+}
+# Requests per merchant to the invoice API ("120/m": 120 a minute; s, m, h, d), and the bytes of
+# PDFs a merchant may keep through it.
+API_RATE_LIMIT = env("API_RATE_LIMIT", default="120/m")
+API_STORAGE_QUOTA_BYTES = env.int("API_STORAGE_QUOTA_BYTES", default=1024**3)
+# --- end of rate limits -------------------------------------------------------------------
 
 # --- Google -------------------------------------------------------------------------------
 GOOGLE_OAUTH_CLIENT_ID = env("GOOGLE_OAUTH_CLIENT_ID", default="")

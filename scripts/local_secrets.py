@@ -21,6 +21,11 @@ import sys
 from pathlib import Path
 
 NAMES = ("SECRET_KEY", "FIELD_ENCRYPTION_KEYS")
+HEADER = """\
+# Development secrets written once by scripts/local_secrets.py (make run). Never used in
+# production: there SECRET_KEY and FIELD_ENCRYPTION_KEYS come from the environment.
+# Deleting this file makes the Google tokens stored in the local database unreadable.
+"""
 
 
 def new_secret_key() -> str:
@@ -49,15 +54,7 @@ def ensure_local_secrets(path: Path, environ: dict[str, str] | None = None) -> l
     if not missing:
         return []
     path.parent.mkdir(parents=True, exist_ok=True)
-    header = (
-        ""
-        if path.exists()
-        else (
-            "# Development secrets written once by scripts/local_secrets.py (make run). Never used\n"
-            "# in production: there SECRET_KEY and FIELD_ENCRYPTION_KEYS come from the environment.\n"
-            "# Deleting this file makes the Google tokens stored in the local database unreadable.\n"
-        )
-    )
+    header = "" if path.exists() else HEADER
     # Created readable by its owner only, before anything is written into it.
     descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
     with os.fdopen(descriptor, "a") as file:

@@ -28,6 +28,14 @@ def _fast_test_settings(settings):
 
 
 @pytest.fixture(autouse=True)
+def _empty_cache():
+    """Rate-limit counters (the cache) start empty in every test."""
+    from django.core.cache import cache
+
+    cache.clear()
+
+
+@pytest.fixture(autouse=True)
 def _default_language():
     """Every test ends in the default language: a request in another one (the test client runs
     it in this thread) leaves that language active, and LocaleMiddleware does not reset it, so
