@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import tempfile
+from datetime import timedelta
 from pathlib import Path
 from urllib.parse import parse_qsl, urlsplit
 
@@ -82,6 +83,7 @@ INSTALLED_APPS = [
     "accounts",
     "documents",
     "integrations",
+    "axes",
 ]
 
 MIDDLEWARE = [
@@ -95,6 +97,8 @@ MIDDLEWARE = [
     "accounts.middleware.MerchantTimeZoneMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last, as django-axes asks: it turns a locked-out log-in into the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "backupsite.urls"
@@ -142,6 +146,29 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+# --- Log-in throttling (security) ---------------------------------------------------------
+# django-axes counts failed log-ins (the panel's and the admin's) per e-mail address and client
+# address: after AXES_FAILURE_LIMIT of them that pair is refused for LOGIN_LOCKOUT_MINUTES
+# (the page says so, answer 429), and a success resets the count. Keyed on the pair, so an
+# attacker elsewhere cannot lock a merchant out of their own account.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = env.int("LOGIN_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = timedelta(minutes=env.int("LOGIN_LOCKOUT_MINUTES", default=15))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+# The log-in forms (the panel's and the admin's) post and authenticate the e-mail address as
+# "username"; axes would look for the model's USERNAME_FIELD, "email", and count nobody.
+AXES_USERNAME_FORM_FIELD = "username"
+AXES_LOCKOUT_CALLABLE = "accounts.throttling.lockout_response"
+AXES_CLIENT_IP_CALLABLE = "accounts.throttling.client_ip"
+# Sign-ups per client address, and confirmation e-mails per address they go to.
+SIGNUP_RATE_LIMIT = env("SIGNUP_RATE_LIMIT", default="10/h")
+SIGNUP_EMAIL_RATE_LIMIT = env("SIGNUP_EMAIL_RATE_LIMIT", default="3/h")
+# --- end of log-in throttling -------------------------------------------------------------
+
 LOGIN_URL = "accounts:login"
 LOGIN_REDIRECT_URL = "documents:orders"
 LOGOUT_REDIRECT_URL = "accounts:login"
@@ -204,7 +231,9 @@ SESSION_COOKIE_SAMESITE = "Lax"
 SERVED_OVER_HTTPS = env.bool("SECURE_COOKIES", default=False)
 SESSION_COOKIE_SECURE = SERVED_OVER_HTTPS
 CSRF_COOKIE_SECURE = SERVED_OVER_HTTPS
-if env.bool("BEHIND_HTTPS_PROXY", default=False):
+# Behind a proxy the client's address is the last one of X-Forwarded-For (throttling).
+BEHIND_PROXY = env.bool("BEHIND_HTTPS_PROXY", default=False)
+if BEHIND_PROXY:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=SERVED_OVER_HTTPS)
 if not SECURE_SSL_REDIRECT and env.bool("HTTPS_REDIRECT_BY_PROXY", default=False):
