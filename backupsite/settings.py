@@ -8,6 +8,8 @@ supplies random ones (tests/settings.py).
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import os
 import tempfile
 from datetime import timedelta
@@ -15,6 +17,7 @@ from pathlib import Path
 from urllib.parse import parse_qsl, urlsplit
 
 import environ
+from csp.constants import NONCE, NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 from kombu import Queue
 
@@ -84,10 +87,12 @@ INSTALLED_APPS = [
     "documents",
     "integrations",
     "axes",
+    "csp",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "backupsite.csp.PanelCSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -305,6 +310,38 @@ CACHES = {
 API_RATE_LIMIT = env("API_RATE_LIMIT", default="120/m")
 API_STORAGE_QUOTA_BYTES = env.int("API_STORAGE_QUOTA_BYTES", default=1024**3)
 # --- end of rate limits -------------------------------------------------------------------
+
+# --- Content-Security-Policy (security) ---------------------------------------------------
+# Scripts and <style> elements run only from our origin or with the answer's nonce
+# (nonce="{{ request.csp_nonce }}"); style attributes are allowed (the print's column
+# widths; autoescaped data cannot open one), and so is the print page's one inline handler,
+# by its hash. backupsite.csp adds Google's sign-in origin to form-action.
+
+
+def csp_source_hash(source: str) -> str:
+    digest = base64.b64encode(hashlib.sha256(source.encode()).digest()).decode()
+    return f"'sha256-{digest}'"
+
+
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF, NONCE],
+        # onclick="window.print()" on the print page's toolbar, allowed by its hash alone.
+        "script-src-attr": ["'unsafe-hashes'", csp_source_hash("window.print()")],
+        "style-src": [SELF, NONCE],
+        "style-src-elem": [SELF, NONCE],
+        "style-src-attr": ["'unsafe-inline'"],
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+        "base-uri": [NONE],
+        "object-src": [NONE],
+    }
+}
+# --- end of Content-Security-Policy -------------------------------------------------------
 
 # --- Google -------------------------------------------------------------------------------
 GOOGLE_OAUTH_CLIENT_ID = env("GOOGLE_OAUTH_CLIENT_ID", default="")
