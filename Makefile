@@ -51,6 +51,16 @@ format: install
 	$(VENV)/bin/ruff check --fix .
 	$(VENV)/bin/ruff format .
 
+# pip-audit in a virtualenv of its own (requirements-audit.txt), over the pinned requirements.
+AUDIT_VENV := var/audit-venv
+$(AUDIT_VENV)/.installed: requirements-audit.txt
+	@test -x $(AUDIT_VENV)/bin/python || $(PYTHON) -m venv $(AUDIT_VENV) || python3 -m venv $(AUDIT_VENV)
+	$(AUDIT_VENV)/bin/python -m pip install --quiet -r requirements-audit.txt
+	@touch $@
+
+audit: $(AUDIT_VENV)/.installed
+	@$(AUDIT_VENV)/bin/python scripts/audit.py requirements.txt
+
 bench: install system services secrets
 	$(PY) -m bench $(BENCH_ARGS)
 
