@@ -17,6 +17,7 @@ from pathlib import Path
 from urllib.parse import parse_qsl, urlsplit
 
 import environ
+from cryptography.fernet import Fernet
 from csp.constants import NONCE, NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 from kombu import Queue
@@ -68,6 +69,15 @@ required_secret("SECRET_KEY", SECRET_KEY)
 # rotated must not take the other with it.
 FIELD_ENCRYPTION_KEYS = env.list("FIELD_ENCRYPTION_KEYS", default=[])
 required_secret("FIELD_ENCRYPTION_KEYS", [key for key in FIELD_ENCRYPTION_KEYS if key.strip()])
+for _position, _key in enumerate(FIELD_ENCRYPTION_KEYS, start=1):
+    try:
+        Fernet(_key.strip().encode())
+    except ValueError:
+        raise ImproperlyConfigured(
+            f"FIELD_ENCRYPTION_KEYS: key {_position} is not a Fernet key (32 bytes, URL-safe "
+            "base64; generate one with: python -c 'from cryptography.fernet import Fernet; "
+            "print(Fernet.generate_key().decode())')."
+        ) from None
 # --- end of secrets -----------------------------------------------------------------------
 
 DEBUG = env.bool("DEBUG", default=False)

@@ -100,3 +100,24 @@ def test_the_print_page_is_styled_and_its_print_button_works(logged_in_page, liv
     # The inline stylesheet (under the nonce) applied: print.css makes the toolbar a flex row.
     toolbar = page.locator("nav.toolbar")
     assert toolbar.evaluate("(el) => getComputedStyle(el).display") == "flex"
+
+
+@pytest.mark.browser
+def test_the_admin_passes_the_policy_too(browser, live_server, transactional_db):
+    User.objects.create_superuser(email="ops@example.com", password=PASSWORD)
+    merchant = Merchant.objects.create(name="Loja Azul")
+    invoice = make_invoice(merchant)
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    page.goto(f"{live_server.url}/admin/login/?next=/admin/")
+    page.fill("#id_username", "ops@example.com")
+    page.fill("#id_password", PASSWORD)
+    page.click("input[type=submit]")
+    page.wait_for_url(f"{live_server.url}/admin/")
+
+    for path in [
+        "/admin/documents/invoice/",
+        f"/admin/documents/invoice/{invoice.pk}/change/",
+        "/admin/integrations/backuprun/",
+    ]:
+        page.goto(live_server.url + path)
+        assert page.locator("#content").count() == 1, path

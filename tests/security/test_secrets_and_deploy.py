@@ -69,6 +69,13 @@ def test_nothing_starts_without_a_secret(missing):
     assert f"{missing} is not set" in done.stderr
 
 
+def test_a_key_that_is_not_a_fernet_key_stops_the_start_too():
+    done = manage("check", SECRET_KEY=PRODUCTION["SECRET_KEY"], FIELD_ENCRYPTION_KEYS="not-a-key")
+
+    assert done.returncode != 0
+    assert "FIELD_ENCRYPTION_KEYS: key 1 is not a Fernet key" in done.stderr
+
+
 def test_the_worker_does_not_start_either():
     env = {**os.environ, "DJANGO_SETTINGS_MODULE": "backupsite.settings", "SECRET_KEY": ""}
     done = subprocess.run(
