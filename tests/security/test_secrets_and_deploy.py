@@ -26,17 +26,22 @@ from integrations.management.commands.rotate_encryption_keys import legacy_key_d
 from integrations.models import GoogleDriveIntegration
 
 BASE_DIR = Path(settings.BASE_DIR)
-# What the README documents for production (Configuration, "In production").
-PRODUCTION = {
-    "DEBUG": "false",
-    "SECRET_KEY": "x7Vq2m9LrT4pZc8Wn1Yb6Hs3Jd5Kf0Ga-Ue_Oi7Py2Rw4Tz9Xv1Mn3Bq8Ld6Sh5Ck",
-    "FIELD_ENCRYPTION_KEYS": Fernet.generate_key().decode(),
-    "ALLOWED_HOSTS": "panel.example.com",
-    "CSRF_TRUSTED_ORIGINS": "https://panel.example.com",
-    "SITE_URL": "https://panel.example.com",
-    "SECURE_COOKIES": "true",
-    "BEHIND_HTTPS_PROXY": "true",
-}
+
+
+def documented_production_settings() -> dict[str, str]:
+    """The variables README.md lists under "In production set at least", with the secrets it
+    leaves as "..." made up here."""
+    readme = (BASE_DIR / "README.md").read_text()
+    block = readme.split("In production set at least", 1)[1].split("```sh", 1)[1]
+    lines = block.split("```", 1)[0].strip().splitlines()
+    variables = dict(line.split("#", 1)[0].strip().split("=", 1) for line in lines)
+    secrets = {"SECRET_KEY": "x7Vq2m9LrT4pZc8Wn1Yb6Hs3Jd5Kf0Ga-Ue_Oi7Py2Rw4Tz9Xv1Mn3Bq8Ld6Sh5Ck"}
+    secrets["FIELD_ENCRYPTION_KEYS"] = Fernet.generate_key().decode()
+    assert {k for k, v in variables.items() if v == "..."} == set(secrets)
+    return {**variables, **secrets}
+
+
+PRODUCTION = documented_production_settings()
 
 
 def manage(*args: str, **variables: str) -> subprocess.CompletedProcess:
