@@ -50,7 +50,7 @@ def signup_confirm(request: HttpRequest, uidb64: str, token: str) -> HttpRespons
     if user is None:
         return render(request, "accounts/signup_confirm.html", {"valid": False}, status=400)
     if request.method == "GET":
-        return render(request, "accounts/signup_confirm.html", {"valid": True, "user": user})
+        return render(request, "accounts/signup_confirm.html", {"valid": True, "account": user})
     activate(user)
     login(request, user, backend="django.contrib.auth.backends.ModelBackend")
     messages.success(request, _("Welcome! Your merchant account is ready."))

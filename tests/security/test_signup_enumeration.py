@@ -106,3 +106,14 @@ def test_sign_ups_are_throttled_per_client_and_per_address(settings, mailoutbox)
     assert answers == [200, 200, 200, 429]
     assert to_one_inbox == [200, 200, 429]
     assert len([m for m in mailoutbox if m.to == ["victim@example.com"]]) == 2
+
+
+def test_the_confirmation_page_logs_nobody_in_before_the_button(mailoutbox):
+    sign_up("nobody@example.com")
+    link = re.search(r"http\S+(/accounts/signup/confirm/\S+/)", mailoutbox[0].body)[1]
+
+    page = Client().get(link)
+
+    assert page.status_code == 200
+    assert page.context["user"].is_anonymous, "the header shows no one signed in"
+    assert "nobody@example.com" in page.content.decode()
