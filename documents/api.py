@@ -235,16 +235,14 @@ def store_invoice(merchant: Merchant, clean: CleanInvoice, pdf: bytes) -> Invoic
     try:
         with transaction.atomic():
             check_quota(merchant, len(pdf))
-            if Invoice.objects.filter(merchant=merchant, number=clean.number).exists():
-                raise duplicate_number(clean.number)
-            items = clean.items
+            number = clean.fields["number"]
+            if Invoice.objects.filter(merchant=merchant, number=number).exists():
+                raise duplicate_number(number)
             invoice = Invoice.objects.create(
-                merchant=merchant,
-                source=Invoice.Source.API,
-                **{k: v for k, v in clean.__dict__.items() if k != "items"},
+                merchant=merchant, source=Invoice.Source.API, **clean.fields
             )
             InvoiceItem.objects.bulk_create(
-                InvoiceItem(invoice=invoice, **item.__dict__) for item in items
+                InvoiceItem(invoice=invoice, **item) for item in clean.items
             )
             stored = ApiInvoicePdf(
                 invoice=invoice,
@@ -256,7 +254,7 @@ def store_invoice(merchant: Merchant, clean: CleanInvoice, pdf: bytes) -> Invoic
     except IntegrityError:
         # Two requests with the same number at once: the unique constraint decides.
         _forget_file(stored)
-        raise duplicate_number(clean.number) from None
+        raise duplicate_number(clean.fields["number"]) from None
     except BaseException:
         _forget_file(stored)
         raise

@@ -27,19 +27,6 @@ MAX_ITEMS = 1000
 # the insert did.
 MAX_AMOUNT = Decimal(10 ** (MONEY["max_digits"] - MONEY["decimal_places"])) - CENT
 MAX_QUANTITY = Decimal("999999999.999")  # max_digits 12, decimal_places 3
-INVOICE_FIELDS = {
-    "number",
-    "issue_date",
-    "sale_date",
-    "payment_due",
-    "payment_method",
-    "currency",
-    "seller",
-    "buyer",
-    "items",
-    "total_net",
-    "total_gross",
-}
 
 
 def has_control_characters(text: str, allow_newlines: bool = False) -> bool:
@@ -198,33 +185,11 @@ def too_large_sum(what: str) -> str:
 
 
 @dataclass
-class CleanItem:
-    name: str
-    quantity: Decimal
-    unit: str
-    unit_price_net: Decimal
-    vat_rate: Decimal
-    total_net: Decimal
-    total_gross: Decimal
-
-
-@dataclass
 class CleanInvoice:
-    number: str
-    issue_date: date
-    sale_date: date
-    payment_due: date | None
-    payment_method: str
-    currency: str
-    seller_name: str
-    seller_address: str
-    seller_tax_id: str
-    buyer_name: str
-    buyer_address: str
-    buyer_tax_id: str
-    items: list[CleanItem]
-    total_net: Decimal
-    total_gross: Decimal
+    """The invoice's model fields (``fields``) and its items' (``items``), all checked."""
+
+    fields: dict[str, Any]
+    items: list[dict[str, Any]]
 
 
 class Errors:
@@ -258,7 +223,7 @@ def _party(errors: Errors, data: dict[str, Any], key: str, form_class) -> dict[s
     return form.cleaned_data if form.is_valid() else {}
 
 
-def _items(errors: Errors, raw_items: Any) -> list[CleanItem]:
+def _items(errors: Errors, raw_items: Any) -> list[dict[str, Any]]:
     if not isinstance(raw_items, list) or not raw_items:
         errors.add("items", "Give at least one item as a list of objects.")
         return []
@@ -272,16 +237,16 @@ def _items(errors: Errors, raw_items: Any) -> list[CleanItem]:
             continue
         form = ItemForm(raw)
         if form.is_valid():
-            items.append(CleanItem(**form.cleaned_data))
+            items.append(form.cleaned_data)
         errors.add_form(form, f"items[{index}].")
     return items
 
 
-def _total(errors: Errors, given: Decimal | None, name: str, items: list[CleanItem]) -> Decimal:
+def _total(errors: Errors, given: Decimal | None, name: str, items: list[dict]) -> Decimal:
     """The invoice's total as given, or the sum of its items', which must fit the column."""
     if given is not None:
         return given
-    total = sum((getattr(item, name) for item in items), Decimal("0"))
+    total = sum((item[name] for item in items), Decimal("0"))
     if total > MAX_AMOUNT:
         errors.add(name, too_large_sum(f"The sum of the items' {name.replace('_', ' ')}"))
     return total
@@ -290,7 +255,8 @@ def _total(errors: Errors, given: Decimal | None, name: str, items: list[CleanIt
 def validate_invoice(data: dict[str, Any]) -> CleanInvoice:
     """Every field checked; all problems reported at once, the first one as the message."""
     errors = Errors()
-    for unknown in sorted(set(data) - INVOICE_FIELDS):
+    known = {*InvoiceForm.base_fields, "seller", "buyer", "items"}
+    for unknown in sorted(set(data) - known):
         errors.add(unknown, "Unknown field.")
     form = InvoiceForm({k: v for k, v in data.items() if k in InvoiceForm.base_fields})
     form.is_valid()
@@ -300,24 +266,11 @@ def validate_invoice(data: dict[str, Any]) -> CleanInvoice:
     items = _items(errors, data.get("items"))
     errors.raise_if_any()
 
-    clean = form.cleaned_data
-    total_net = _total(errors, clean["total_net"], "total_net", items)
-    total_gross = _total(errors, clean["total_gross"], "total_gross", items)
+    fields = form.cleaned_data
+    fields["sale_date"] = fields["sale_date"] or fields["issue_date"]
+    fields["total_net"] = _total(errors, fields["total_net"], "total_net", items)
+    fields["total_gross"] = _total(errors, fields["total_gross"], "total_gross", items)
     errors.raise_if_any()
-    return CleanInvoice(
-        number=clean["number"],
-        issue_date=clean["issue_date"],
-        sale_date=clean["sale_date"] or clean["issue_date"],
-        payment_due=clean["payment_due"],
-        payment_method=clean["payment_method"],
-        currency=clean["currency"],
-        seller_name=seller["name"],
-        seller_address=seller["address"],
-        seller_tax_id=seller["tax_id"],
-        buyer_name=buyer["name"],
-        buyer_address=buyer["address"],
-        buyer_tax_id=buyer["tax_id"],
-        items=items,
-        total_net=total_net,
-        total_gross=total_gross,
-    )
+    for key, party in (("seller", seller), ("buyer", buyer)):
+        fields.update({f"{key}_{name}": value for name, value in party.items()})
+    return CleanInvoice(fields, items)
