@@ -1,7 +1,7 @@
-"""PDFs received through the API move from database rows to the file storage."""
+"""Each PDF kept in a database row is written to the file storage; the row keeps its name."""
 
 from django.core.files.base import ContentFile
-from django.db import migrations, models
+from django.db import migrations
 
 import documents.models
 
@@ -28,17 +28,6 @@ def files_to_rows(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("documents", "0004_invoice_api_index")]
+    dependencies = [("documents", "0005_apiinvoicepdf_file")]
 
-    operations = [
-        migrations.AddField(
-            model_name="apiinvoicepdf",
-            name="file",
-            field=models.FileField(
-                default="", max_length=255, upload_to=documents.models.api_pdf_path
-            ),
-            preserve_default=False,
-        ),
-        migrations.RunPython(rows_to_files, files_to_rows),
-        migrations.RemoveField(model_name="apiinvoicepdf", name="content"),
-    ]
+    operations = [migrations.RunPython(rows_to_files, files_to_rows)]
