@@ -48,16 +48,21 @@ def test_an_inline_script_runs_by_the_nonce_of_its_own_answer():
     ), "a new nonce for every answer"
 
 
+def log_in(browser, live_server, path: str, email: str, landing: str):
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    page.goto(f"{live_server.url}{path}")
+    page.fill("#id_username", email)
+    page.fill("#id_password", PASSWORD)
+    page.click("#login-form [type=submit], .auth form [type=submit]")
+    page.wait_for_url(f"{live_server.url}{landing}")
+    return page
+
+
 @pytest.fixture
 def logged_in_page(browser, live_server, transactional_db):
     merchant = Merchant.objects.create(name="Loja Azul")
     User.objects.create_user(email="owner@loja-azul.example", password=PASSWORD, merchant=merchant)
-    page = browser.new_page(viewport={"width": 1280, "height": 900})
-    page.goto(f"{live_server.url}/accounts/login/")
-    page.fill("#id_username", "owner@loja-azul.example")
-    page.fill("#id_password", PASSWORD)
-    page.click(".auth form button[type=submit]")
-    page.wait_for_url(f"{live_server.url}/orders/")
+    page = log_in(browser, live_server, "/accounts/login/", "owner@loja-azul.example", "/orders/")
     return page, merchant
 
 
@@ -107,12 +112,7 @@ def test_the_admin_passes_the_policy_too(browser, live_server, transactional_db)
     User.objects.create_superuser(email="ops@example.com", password=PASSWORD)
     merchant = Merchant.objects.create(name="Loja Azul")
     invoice = make_invoice(merchant)
-    page = browser.new_page(viewport={"width": 1280, "height": 900})
-    page.goto(f"{live_server.url}/admin/login/?next=/admin/")
-    page.fill("#id_username", "ops@example.com")
-    page.fill("#id_password", PASSWORD)
-    page.click("input[type=submit]")
-    page.wait_for_url(f"{live_server.url}/admin/")
+    page = log_in(browser, live_server, "/admin/login/?next=/admin/", "ops@example.com", "/admin/")
 
     for path in [
         "/admin/documents/invoice/",
