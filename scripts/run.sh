@@ -9,6 +9,10 @@ if [ -f .env ]; then
   dotenv_exports="$(.venv/bin/python scripts/dotenv_exports.py .env)"
   eval "$dotenv_exports"
 fi
+# No secret is written in the code: the first run generates SECRET_KEY and the key that
+# encrypts the stored Google tokens into var/local-secrets.env, which settings.py reads for
+# what the environment leaves unset (development only; production sets both).
+.venv/bin/python scripts/local_secrets.py var/local-secrets.env
 procfile=Procfile
 web_port="${PORT:-8000}"
 # Links in the e-mails lead to this server unless SITE_URL says otherwise.
