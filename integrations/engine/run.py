@@ -23,7 +23,7 @@ from django.utils import timezone
 
 from accounts.time_zones import zone_named
 from integrations import runs
-from integrations.engine import plan
+from integrations.engine import plan, repair
 from integrations.engine.drive_ids import DriveIdPool
 from integrations.engine.folders import FolderTree, folder_for
 from integrations.engine.ledger import Ledger
@@ -157,10 +157,16 @@ class RunExecution:
         ids = DriveIdPool(client, self.integration, self.account)
         ledger = Ledger(self.run, self.integration, self.account, client, ids)
         ledger.recover_unfinished()
-        today = self.run.started_at.astimezone(self.zone).date()
-        since = documents_since(self.integration, today)
-        work = plan.documents_work(self.integration, self.account, since)
-        orders_pending = self.integration.backup_orders and not ledger.orders_done()
+        if self.run.trigger == BackupRun.Trigger.REPAIR:
+            # Only the documents whose copy the merchant deleted or trashed (engine.repair).
+            lost = repair.documents_to_resend(self.integration, ledger)
+            work = plan.documents_work(self.integration, self.account, None, among=lost)
+            orders_pending = False
+        else:
+            today = self.run.started_at.astimezone(self.zone).date()
+            since = documents_since(self.integration, today)
+            work = plan.documents_work(self.integration, self.account, since)
+            orders_pending = self.integration.backup_orders and not ledger.orders_done()
         planned = int(orders_pending) + sum(len(w.found) for w in work)
         self.run.progress_total = self.tally.done + planned
         self.run.progress_done = self.tally.done
