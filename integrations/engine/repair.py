@@ -19,16 +19,26 @@ again; the next night's CSV holds every order changed in the window.
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 
 from integrations.engine import verify
+from integrations.engine.folders import FolderPath
 from integrations.engine.ledger import Ledger
 from integrations.models import GoogleDriveIntegration
 
 logger = logging.getLogger(__name__)
 
 
-def documents_to_resend(integration: GoogleDriveIntegration, ledger: Ledger) -> set:
-    """Mark the lost copies the listing shows, and return the uuids of lost documents."""
+@dataclass(frozen=True)
+class RepairPlan:
+    """The documents to send again, and our folders the listing showed in the trash."""
+
+    documents: set
+    trashed_folders: list[FolderPath]
+
+
+def plan_repair(integration: GoogleDriveIntegration, ledger: Ledger) -> RepairPlan:
+    """Mark the lost copies the listing shows, and return what the repair sends again."""
     listed = verify.list_our_files(ledger.client)
     rows = ledger.done_rows()
     comparison = verify.compare(rows, listed, integration_id=integration.pk, known_ids=set())
@@ -47,4 +57,4 @@ def documents_to_resend(integration: GoogleDriveIntegration, ledger: Ledger) -> 
         len(suspects),
         len(lost),
     )
-    return lost
+    return RepairPlan(lost, verify.trashed_folders(listed, integration.pk))

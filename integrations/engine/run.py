@@ -157,10 +157,13 @@ class RunExecution:
         ids = DriveIdPool(client, self.integration, self.account)
         ledger = Ledger(self.run, self.integration, self.account, client, ids)
         ledger.recover_unfinished()
+        repairing = None
         if self.run.trigger == BackupRun.Trigger.REPAIR:
             # Only the documents whose copy the merchant deleted or trashed (engine.repair).
-            lost = repair.documents_to_resend(self.integration, ledger)
-            work = plan.documents_work(self.integration, self.account, None, among=lost)
+            repairing = repair.plan_repair(self.integration, ledger)
+            work = plan.documents_work(
+                self.integration, self.account, None, among=repairing.documents
+            )
             orders_pending = False
         else:
             today = self.run.started_at.astimezone(self.zone).date()
@@ -177,6 +180,8 @@ class RunExecution:
         if orders_pending:
             folders.append(plan.orders_folder(self.run.started_at, self.zone))
         tree = FolderTree(client, self.integration, self.account, ids)
+        if repairing is not None:
+            tree.forget_trashed(repairing.trashed_folders)
         # Tell the pool how many ids the run may need, so one refill covers it.
         ids.expect(planned + tree.missing_count(folders))
         uploader = Uploader(self.run, client, ledger, tree, ids, self)

@@ -24,7 +24,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from integrations.engine.folders import APP_TAG, ROOT_PATH, display_path
+from integrations.engine.folders import APP_TAG, ROOT_PATH, FolderPath, display_path
 from integrations.google.client import DriveClient, app_properties_query
 from integrations.models import VERIFY_CATEGORIES, BackedUpFile
 
@@ -134,16 +134,26 @@ def _finding(category: str, row: BackedUpFile, now_in: str) -> Finding:
     )
 
 
+def trashed_folders(listed: list[dict], integration_id: int) -> list[FolderPath]:
+    """The paths of this integration's folders that the listing shows in the trash."""
+    return [path for _id, path, trashed in _our_folders(listed, integration_id) if trashed]
+
+
 def _our_folder_paths(listed: list[dict], integration_id: int) -> dict[str, str]:
     """Drive id -> display path of the folders of this integration's tree (trashed too)."""
-    paths: dict[str, str] = {}
+    return {id_: display_path(path) for id_, path, _ in _our_folders(listed, integration_id)}
+
+
+def _our_folders(listed: list[dict], integration_id: int) -> list[tuple[str, FolderPath, bool]]:
+    """(Drive id, path, trashed) of the listed folders of this integration's tree."""
+    folders = []
     for file in listed:
         props = file.get("appProperties") or {}
         if _is_folder(file) and props.get("integration") == str(integration_id):
             path = props.get("path", "")
             parts = () if path == ROOT_PATH else tuple(path.split("/"))
-            paths[file["id"]] = display_path(parts)
-    return paths
+            folders.append((file["id"], parts, bool(file.get("trashed"))))
+    return folders
 
 
 def _is_folder(file: dict) -> bool:

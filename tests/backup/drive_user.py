@@ -10,12 +10,43 @@ import io
 
 from googleapiclient.http import MediaIoBaseUpload
 
+from integrations import verify
 from integrations.engine.folders import APP_TAG
-from integrations.models import GoogleDriveIntegration
+from integrations.models import BackedUpFile, GoogleDriveIntegration, VerifyReport
 
-from .helpers import app_client, trash
+from .helpers import MONTH, app_client, drive_files, trash
 
-__all__ = ["change_content", "delete_for_good", "move_to", "new_folder", "stray_file", "trash"]
+__all__ = [
+    "change_content",
+    "check",
+    "delete_for_good",
+    "folder_id",
+    "move_to",
+    "new_folder",
+    "one_of_each",
+    "stray_file",
+    "trash",
+]
+
+
+def check(integration: GoogleDriveIntegration) -> VerifyReport:
+    """A "Check my backup", requested and run here."""
+    report = verify.request_check(integration.pk, VerifyReport.Trigger.MANUAL)
+    return verify.execute_check(report.pk)
+
+
+def folder_id(fake, path: str) -> str:
+    return next(f["id"] for f in drive_files(fake) if f["path"] == path)
+
+
+def one_of_each(fake, integration: GoogleDriveIntegration, rows: dict[str, BackedUpFile]) -> str:
+    """The merchant changes, trashes, deletes and moves one November invoice each (FV 1 to
+    FV 4), and a stray file of ours appears; returns the stray file's id."""
+    change_content(integration, rows["FV 1_11_2026.pdf"].drive_file_id, b"%PDF-1.7 edited")
+    trash(integration, rows["FV 2_11_2026.pdf"].drive_file_id)
+    delete_for_good(integration, rows["FV 3_11_2026.pdf"].drive_file_id)
+    move_to(integration, rows["FV 4_11_2026.pdf"].drive_file_id, new_folder(integration, "Mine"))
+    return stray_file(integration, folder_id(fake, f"{MONTH}/Invoices"), "FV 99_11_2026.pdf")
 
 
 def delete_for_good(integration: GoogleDriveIntegration, file_id: str) -> None:

@@ -13,36 +13,8 @@ from integrations.engine.locking import IntegrationLock
 from integrations.models import BackedUpFile, VerifyReport
 from tests.conftest import FAKE_CLIENT_ID
 
-from .drive_user import change_content, delete_for_good, move_to, new_folder, stray_file, trash
-from .helpers import MONTH, NOV, counter, drive_files, invoice, md5, run_backup
-
-
-def check(integration) -> VerifyReport:
-    report = verify.request_check(integration.pk, VerifyReport.Trigger.MANUAL)
-    return verify.execute_check(report.pk)
-
-
-@pytest.fixture
-def backed_up(engine, documents_only, merchant):
-    """Six November invoices in Drive; their ledger rows by number."""
-    for n in range(6):
-        invoice(merchant, f"FV {n}/11/2026", NOV + dt.timedelta(days=n))
-    _run, outcome = run_backup(documents_only)
-    assert outcome.succeeded, outcome.message
-    return {row.name: row for row in BackedUpFile.objects.filter(state="done")}
-
-
-def one_of_each(fake, integration, rows) -> str:
-    """The merchant changes, trashes, deletes and moves one copy each; a stray file appears."""
-    change_content(integration, rows["FV 1_11_2026.pdf"].drive_file_id, b"%PDF-1.7 edited")
-    trash(integration, rows["FV 2_11_2026.pdf"].drive_file_id)
-    delete_for_good(integration, rows["FV 3_11_2026.pdf"].drive_file_id)
-    move_to(integration, rows["FV 4_11_2026.pdf"].drive_file_id, new_folder(integration, "Mine"))
-    return stray_file(integration, folder_id(fake, f"{MONTH}/Invoices"), "FV 99_11_2026.pdf")
-
-
-def folder_id(fake, path: str) -> str:
-    return next(f["id"] for f in drive_files(fake) if f["path"] == path)
+from .drive_user import check, folder_id, one_of_each, trash
+from .helpers import MONTH, counter, md5
 
 
 def test_everything_present_after_a_backup(engine, documents_only, backed_up):
