@@ -15,4 +15,5 @@ urlpatterns = [
     path("google-drive/settings/", views.google_drive_settings, name="google_drive_settings"),
     path("google-drive/disconnect/", views.google_drive_disconnect, name="google_drive_disconnect"),
     path("google-drive/", include("integrations.run_urls")),
+    path("google-drive/", include("integrations.verify_urls")),
 ]
