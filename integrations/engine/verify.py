@@ -1,11 +1,19 @@
 """Compare what Drive holds of our files with the ledger ("Check my backup").
 
 With the `drive.file` scope, Drive shows the app exactly the files it created, so ONE paged
-`files.list` of everything carrying our `app` tag (folders and files, trashed ones included:
-`files.list` leaves the trash out only when `q` says `trashed = false`) is the whole picture.
-Drive v3 returns at most 1000 files per page ("pageSize: The maximum number of files to
-return per page ... Acceptable values are 1 to 1000, inclusive", files.list reference), so a
-check costs one request per 1000 files plus the token refresh, whatever it finds.
+`files.list` of everything carrying our `app` tag (folders and files) is the whole picture.
+What Drive v3's files.list says of itself (reference page, and the packaged discovery
+document googleapiclient/discovery_cache/documents/drive.v3.json we build the client from):
+
+- "This method returns *all* files by default, including trashed files. If you don't want
+  trashed files to appear in the list, use the `trashed=false` query parameter": so the
+  trash is in the listing, with `trashed: true` on each file in it or below a trashed folder;
+- pageSize: "The maximum value is 1000; values above 1000 will be coerced to 1000. The
+  service may return fewer than this value."
+
+So a check costs one request per 1000 files (client.list_files asks for pageSize=1000 and
+follows nextPageToken), whatever it finds and plus the token refresh; a short page from
+Google would only add requests, never lose files.
 
 Each current copy (a "done" ledger row) gets exactly one category, the first that applies:
 

@@ -17,6 +17,7 @@ from integrations.models import BackedUpFile, GoogleDriveIntegration, VerifyRepo
 from .helpers import MONTH, app_client, drive_files, trash
 
 __all__ = [
+    "ONE_OF_EACH",
     "change_content",
     "check",
     "delete_for_good",
@@ -37,6 +38,10 @@ def check(integration: GoogleDriveIntegration) -> VerifyReport:
 
 def folder_id(fake, path: str) -> str:
     return next(f["id"] for f in drive_files(fake) if f["path"] == path)
+
+
+# What a check finds after one_of_each() on the six invoices of the `backed_up` fixture.
+ONE_OF_EACH = {"present": 2, "changed": 1, "trashed": 1, "missing": 1, "moved": 1, "unknown": 1}
 
 
 def one_of_each(fake, integration: GoogleDriveIntegration, rows: dict[str, BackedUpFile]) -> str:

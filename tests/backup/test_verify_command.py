@@ -12,7 +12,7 @@ from integrations import tasks
 from integrations.engine.locking import IntegrationLock
 from integrations.models import BackupRun, VerifyReport
 
-from .drive_user import one_of_each
+from .drive_user import ONE_OF_EACH, one_of_each
 
 EMAIL = "merchant@example.com"
 
@@ -24,14 +24,7 @@ def test_json_has_the_six_counts(engine, documents_only, backed_up, capsys):
 
     data = json.loads(capsys.readouterr().out)
     counts = {k: data[k] for k in ("present", "changed", "trashed", "missing", "moved", "unknown")}
-    assert counts == {
-        "present": 2,
-        "changed": 1,
-        "trashed": 1,
-        "missing": 1,
-        "moved": 1,
-        "unknown": 1,
-    }
+    assert counts == ONE_OF_EACH
     assert len(data["files"]) == 5
     assert data["report"]["status"] == "done"
     assert "repair" not in data
