@@ -49,8 +49,9 @@ class Category:
 
     @property
     def more(self) -> int:
-        """Files of the category the report does not list (it keeps the first ones)."""
-        return max(0, self.count - len(self.files))
+        """Files of the category the report does not list (it keeps the first ones); present
+        files are only counted."""
+        return 0 if self.name == "present" else max(0, self.count - len(self.files))
 
 
 @dataclass(frozen=True)
