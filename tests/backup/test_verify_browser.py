@@ -11,13 +11,13 @@ import pytest
 
 from accounts.models import User
 from integrations.models import BackupRun
+from tests.engine.test_runs_browser import logged_in_page
 
 from .drive_user import ONE_OF_EACH, check, one_of_each
 
 pytestmark = pytest.mark.browser
 
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "screenshots"
-PASSWORD = "browser-test-password-2026"
 
 
 def shoot(page, name: str) -> None:
@@ -37,17 +37,10 @@ def test_the_report_and_the_repair_in_a_browser(
 ):
     from playwright.sync_api import expect
 
-    user = User.objects.create_user(
-        email="owner@loja.example", password=PASSWORD, merchant=merchant
-    )
+    User.objects.create_user("owner@loja.example", merchant=merchant)
     one_of_each(engine, documents_only, backed_up)
     check(documents_only)
-    page = browser.new_page(viewport={"width": 1280, "height": 900})
-    page.goto(f"{live_server.url}/accounts/login/?next=/integrations/google-drive/")
-    page.get_by_label("E-mail").fill(user.email)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Log in").click()
-    page.wait_for_url(f"{live_server.url}/integrations/google-drive/")
+    page = logged_in_page(browser, live_server, documents_only)
 
     section = page.locator("#check")
     for name, count in ONE_OF_EACH.items():
