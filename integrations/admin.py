@@ -1,11 +1,12 @@
-"""Admin for operators: integrations without their secrets, runs and the ledger read-only."""
+"""Admin for operators: integrations without their secrets; runs, the ledger and the checks
+of backups read-only."""
 
 from __future__ import annotations
 
 from django.contrib import admin
 from django.http import HttpRequest
 
-from integrations.models import BackedUpFile, BackupRun, GoogleDriveIntegration
+from integrations.models import BackedUpFile, BackupRun, GoogleDriveIntegration, VerifyReport
 
 
 @admin.register(GoogleDriveIntegration)
@@ -69,4 +70,24 @@ class BackedUpFileAdmin(ReadOnlyAdmin):
     list_display = ["name", "folder_path", "kind", "state", "integration", "size", "created_at"]
     list_filter = ["kind", "state"]
     search_fields = ["name", "integration__merchant__name", "drive_file_id"]
+    list_select_related = ["integration__merchant"]
+
+
+@admin.register(VerifyReport)
+class VerifyReportAdmin(ReadOnlyAdmin):
+    list_display = [
+        "id",
+        "integration",
+        "trigger",
+        "status",
+        "finished_at",
+        "present",
+        "changed",
+        "trashed",
+        "missing",
+        "moved",
+        "unknown",
+    ]
+    list_filter = ["status", "trigger"]
+    search_fields = ["integration__merchant__name"]
     list_select_related = ["integration__merchant"]

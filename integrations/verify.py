@@ -18,6 +18,7 @@ from datetime import datetime, timedelta
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from integrations.engine import run as engine_run
 from integrations.engine import verify
 from integrations.engine.locking import IntegrationLock
 from integrations.engine.outcome import stop_for
@@ -121,6 +122,10 @@ def execute_check(report_id: int, *, client: DriveClient | None = None) -> Verif
             comparison = check_drive(report.integration, client)
         except DriveError as error:
             return _fail(report, error, client)
+        except Exception:
+            # Not left "running" for hours: the page offers a new check at once.
+            _close(report, INTERRUPTED, client)
+            raise
         _keep(report, comparison, client)
         return report
     finally:
@@ -147,6 +152,8 @@ def check_drive(integration: GoogleDriveIntegration, client: DriveClient) -> ver
 def _client_for(integration: GoogleDriveIntegration) -> DriveClient:
     return DriveClient(
         credentials_from_refresh_token(integration.refresh_token),
+        # The engine's sleep between retries (tests replace it).
+        sleep=lambda seconds: engine_run.sleep(seconds),
         log_context=f"Check of integration {integration.pk}",
     )
 
@@ -166,11 +173,13 @@ def _fail(report: VerifyReport, error: DriveError, client: DriveClient) -> Verif
     if error.access_lost:
         # The same consequence as a run meeting a refused grant: the page asks to reconnect.
         stop_for(error, code="verify_failed", integration=report.integration, run_id=0)
-        report.error = ACCESS_LOST
-    else:
-        report.error = GOOGLE_UNAVAILABLE
     logger.warning("Check %s of integration %s failed: %s", report.pk, report.integration_id, error)
+    return _close(report, ACCESS_LOST if error.access_lost else GOOGLE_UNAVAILABLE, client)
+
+
+def _close(report: VerifyReport, code: str, client: DriveClient) -> VerifyReport:
     report.status = VerifyReport.Status.FAILED
+    report.error = code
     report.finished_at = timezone.now()
     report.drive_calls = client.calls
     report.save(update_fields=["status", "finished_at", "error", "drive_calls"])

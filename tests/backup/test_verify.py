@@ -10,7 +10,8 @@ import pytest
 from integrations import verify
 from integrations.engine.folders import APP_TAG
 from integrations.engine.locking import IntegrationLock
-from integrations.models import BackedUpFile, VerifyReport
+from integrations.google.pacing import default_backoff
+from integrations.models import BackedUpFile, GoogleDriveIntegration, VerifyReport
 from tests.conftest import FAKE_CLIENT_ID
 
 from .drive_user import ONE_OF_EACH, check, folder_id, one_of_each, trash
@@ -141,3 +142,41 @@ def test_a_check_costs_one_listing_request_per_thousand_files(engine, documents_
     assert counter(engine, "drive") + counter(engine, "upload") - requests_before == listings
     assert report.drive_calls == listings
     assert report.counts()["present"] == 2506
+
+
+# --- when it cannot finish, and what it does not count ---------------------------------------
+
+
+def test_a_revoked_grant_fails_the_check_and_marks_access_lost(engine, documents_only, backed_up):
+    engine.user_revokes_app("merchant@example.com")
+
+    report = check(documents_only)
+
+    assert (report.status, report.error) == (VerifyReport.Status.FAILED, verify.ACCESS_LOST)
+    documents_only.refresh_from_db()
+    assert documents_only.status == GoogleDriveIntegration.Status.ACCESS_LOST
+
+
+def test_google_down_fails_the_check_after_the_retries(engine, documents_only, backed_up):
+    attempts = default_backoff().max_attempts
+    engine.inject_fault("503", count=attempts, endpoint="drive.files.list")
+
+    report = check(documents_only)
+
+    assert (report.status, report.error) == (VerifyReport.Status.FAILED, verify.GOOGLE_UNAVAILABLE)
+    assert report.drive_calls == attempts  # retried before giving up
+    # The next check is not refused because of this one.
+    assert check(documents_only).status == VerifyReport.Status.DONE
+
+
+def test_copies_left_in_the_trash_on_purpose_are_known(engine, documents_only, backed_up):
+    """A copy the ledger says went to the trash with its folder is no current copy, and no
+    stranger either."""
+    row = backed_up["FV 5_11_2026.pdf"]
+    trash(documents_only, row.drive_file_id)
+    BackedUpFile.objects.filter(pk=row.pk).update(state=BackedUpFile.State.IN_TRASH)
+
+    assert check(documents_only).counts() == {**ONE_OF_EACH_ZERO, "present": 5}
+
+
+ONE_OF_EACH_ZERO = dict.fromkeys(ONE_OF_EACH, 0)
