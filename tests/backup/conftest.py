@@ -8,7 +8,7 @@ import redis
 
 from accounts.models import Merchant
 from integrations.engine import run as engine_run
-from integrations.models import GoogleDriveIntegration
+from integrations.models import BackedUpFile, GoogleDriveIntegration
 from tests.factories import connect_integration
 from tests.isolation import session_slot
 
@@ -61,3 +61,15 @@ def documents_only(integration) -> GoogleDriveIntegration:
     integration.backup_orders = False
     integration.save()
     return integration
+
+
+@pytest.fixture
+def backed_up(engine, documents_only, merchant) -> dict:
+    """Six November invoices (FV 0 to FV 5) in Drive; their ledger rows by file name."""
+    from .helpers import NOV, invoice, run_backup  # helpers imports this module
+
+    for n in range(6):
+        invoice(merchant, f"FV {n}/11/2026", NOV + dt.timedelta(days=n))
+    _run, outcome = run_backup(documents_only)
+    assert outcome.succeeded, outcome.message
+    return {row.name: row for row in BackedUpFile.objects.filter(state="done")}
