@@ -32,13 +32,13 @@ __all__ = [
 # triggers and BackedUpFile's kinds (a test holds them equal); kept as literals so this module
 # imports no Django model.
 OUTCOMES = ("succeeded", "partial", "failed", "skipped")
-TRIGGERS = ("scheduled", "manual")
+TRIGGERS = ("scheduled", "manual", "repair")
 KINDS = ("orders", "invoice", "receipt")
 
 RUNS_FINISHED = Counter(
     "drivebackup_runs_finished",
     "Backup runs that reached a final outcome (succeeded, partial, failed, skipped), by outcome "
-    "and trigger (scheduled, manual).",
+    "and trigger (scheduled, manual, repair).",
     ["outcome", "trigger"],
 )
 FILES_UPLOADED = Counter(
