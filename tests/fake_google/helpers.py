@@ -124,3 +124,28 @@ def upload(
 
 def md5(data: bytes) -> str:
     return hashlib.md5(data).hexdigest()
+
+
+RESUMABLE_CHUNK = 256 * 1024
+
+
+def resumable_create(
+    drive: Any,
+    data: bytes,
+    chunksize: int = RESUMABLE_CHUNK,
+    fields: str = "id,name,size,md5Checksum",
+    **body: Any,
+) -> Any:
+    """A resumable create request (not started yet: next_chunk() opens the session)."""
+    media = MediaIoBaseUpload(
+        io.BytesIO(data), mimetype="application/pdf", chunksize=chunksize, resumable=True
+    )
+    return drive.files().create(body={"name": "big.pdf", **body}, media_body=media, fields=fields)
+
+
+def finish_upload(request: Any) -> dict[str, Any]:
+    """Send the remaining chunks; the File resource of the last answer."""
+    response = None
+    while response is None:
+        _, response = request.next_chunk(num_retries=0)
+    return response

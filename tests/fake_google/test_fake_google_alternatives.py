@@ -3,16 +3,23 @@ and met through googleapiclient, as the app meets Google (README "Alternative an
 
 from __future__ import annotations
 
-import io
 import random
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
 import requests
 from googleapiclient.errors import HttpError
-from googleapiclient.http import MediaIoBaseUpload
 
-from tests.fake_google.helpers import MERCHANT, error_reason, make_flow, make_folder, md5, upload
+from tests.fake_google.helpers import (
+    MERCHANT,
+    error_reason,
+    finish_upload,
+    make_flow,
+    make_folder,
+    md5,
+    resumable_create,
+    upload,
+)
 
 CHUNK = 256 * 1024
 
@@ -35,19 +42,7 @@ def reserve_id(drive) -> str:
 
 
 def resumable(drive, data: bytes, **body):
-    media = MediaIoBaseUpload(
-        io.BytesIO(data), mimetype="application/pdf", chunksize=CHUNK, resumable=True
-    )
-    return drive.files().create(
-        body={"name": "big.pdf", **body}, media_body=media, fields="id,md5Checksum,trashed"
-    )
-
-
-def finish(request) -> dict:
-    response = None
-    while response is None:
-        _, response = request.next_chunk(num_retries=0)
-    return response
+    return resumable_create(drive, data, fields="id,md5Checksum,trashed", **body)
 
 
 def payload(size: int) -> bytes:
@@ -269,7 +264,7 @@ def test_an_expired_session_answers_the_configured_status(fake_google, drive, st
 
     assert excinfo.value.resp.status == status
     # A new session for the same upload works.
-    assert finish(resumable(drive, payload(2 * CHUNK + 10)))["md5Checksum"]
+    assert finish_upload(resumable(drive, payload(2 * CHUNK + 10)))["md5Checksum"]
 
 
 def test_sessions_expire_after_their_lifetime(fake_google, drive):
@@ -312,7 +307,7 @@ def test_a_create_answer_may_leave_out_md5_although_asked(fake_google, drive):
     set_knobs(fake_google, omit_md5_in_create=True)
 
     small = upload(drive, "a.pdf", b"%PDF-1", fields="id,md5Checksum,size")
-    big = finish(resumable(drive, payload(CHUNK + 10)))
+    big = finish_upload(resumable(drive, payload(CHUNK + 10)))
 
     assert "md5Checksum" not in small and small["size"] == "6"
     assert "md5Checksum" not in big
@@ -358,7 +353,7 @@ def test_a_chunk_that_skips_ahead_answers_503_in_plain_text_and_the_upload_recov
         f"{2 * CHUNK} byte(s), which exceeds already uploaded size of {CHUNK} byte(s)."
     )
     # In error state, the next call asks where the session stands and resends from there.
-    assert finish(request)["md5Checksum"] == md5(data)
+    assert finish_upload(request)["md5Checksum"] == md5(data)
 
 
 def test_the_consent_redirect_names_google_as_issuer(fake_google):
