@@ -204,13 +204,17 @@ def test_another_integrations_pool_is_left_alone(drive, integration, pool_size):
 # --- refusals --------------------------------------------------------------------------
 
 
-def test_a_refused_id_of_an_older_pool_drops_that_pool(drive, integration, pool_size):
+def test_a_refused_id_of_an_older_pool_drops_that_pool(drive, integration, pool_size, caplog):
     reserve(integration, "old-1", "old-2", "old-3")
     ids = pool(drive, integration)
     refused = ids.take(keep)
 
-    assert ids.refused(refused) is True
+    with caplog.at_level("WARNING", logger="integrations.drive_ids"):
+        assert ids.refused(refused) is True
 
+    assert [r.getMessage() for r in caplog.records] == [
+        f"Drive refused reserved id old-1 of integration {integration.pk}; dropped 2 pooled ids"
+    ]
     assert pooled(integration) == []
     assert ids.take(keep) == "id-0001"
     assert drive.asked == [5]
