@@ -196,15 +196,16 @@ class App:
             )
             if decision.error == "drop":
                 return DROP
-            if decision.error:
+            if decision.error == "expire_session":
+                uploads.expire_session(self.core, request.arg("upload_id") or "")
+            elif decision.error:
                 raise _fault_error(decision, config.retry_after_s)
             limited = route.write and caller is not None
             if limited and not self.core.faults.allow_write(config, caller.email):
                 raise errors.user_rate_limit_exceeded()
             response = route.handler(self.core, request, caller)
         except DriveError as exc:
-            pretty = (request.arg("prettyPrint") or "true").lower() != "false"
-            return Response.json(exc.body(), exc.code, headers=exc.headers, pretty=pretty)
+            return _error_response(exc, request)
         if decision.drop_after_write and response.status < 400:
             # The write happened; the client never hears about it.
             return DROP
@@ -236,6 +237,15 @@ class App:
             "this server.",
             404,
         )
+
+
+def _error_response(exc: DriveError, request: Request) -> Response:
+    if exc.plain:
+        response = Response.raw(exc.message.encode(), "text/plain; charset=utf-8", exc.code)
+        response.headers.extend(exc.headers.items())
+        return response
+    pretty = (request.arg("prettyPrint") or "true").lower() != "false"
+    return Response.json(exc.body(), exc.code, headers=exc.headers, pretty=pretty)
 
 
 def _fault_error(decision: Decision, retry_after: int | None) -> DriveError:

@@ -8,6 +8,14 @@ from typing import Any
 
 PROBABILITY_KNOBS = ("p_500", "p_503", "p_429", "p_drop_after_write")
 
+# Choices of the knobs for answers Google does not document (README: "Alternative answers").
+ID_REFUSALS = ("fileIdNotUsable", "invalid", "notSupported")
+UPLOAD_ID_POLICIES = ("accept", "refuse")
+RESUMABLE_ID_CHECKS = ("start", "final")
+TRASHED_PARENT_ANSWERS = ("trash", "refuse")
+EXPIRED_SESSION_STATUSES = (404, 410)
+ACCOUNT_WRITE_REFUSALS = ("activeItemCreationLimitExceeded", "domainPolicy", "userAccessDenied")
+
 
 @dataclass(frozen=True)
 class Config:
@@ -37,6 +45,31 @@ class Config:
     # How long the server waits for a promised request body before hanging up.
     body_timeout_s: float = 2.0
 
+    # --- Alternative answers: what Google might answer where it documents nothing. The
+    # defaults are what the fake has always answered; README "Alternative answers" gives the
+    # evidence for each side.
+    # 1. The `reason` of the 409 for a create whose (generated) id is already taken.
+    id_in_use_reason: str = "fileIdInUse"
+    # 2. How a refused client-chosen id is worded (see errors.file_id_refused), whether
+    # uploads (multipart, resumable) take generated ids at all, when a resumable create's id
+    # is checked, and how long a generated id stays usable (None: forever).
+    id_refusal: str = "fileIdNotUsable"
+    upload_ids: str = "accept"
+    resumable_id_check: str = "start"
+    generated_id_lifetime_s: float | None = None
+    # 3. A create inside a trashed folder: lands in the trash with it, or is refused.
+    trashed_parent: str = "trash"
+    # 4. What an expired or unknown resumable session answers, and how long one lives
+    # (Google: a week).
+    expired_session_status: int = 404
+    upload_session_lifetime_s: float = 7 * 24 * 3600.0
+    # 5. An account-wide refusal of every create (403 with this reason), or None.
+    account_write_refusal: str | None = None
+    # 6. The create answer leaves out md5Checksum even when `fields` asks for it.
+    omit_md5_in_create: bool = False
+    # 7. A create ignores the client-chosen id and gives the file a new one.
+    replace_client_id: bool = False
+
     def updated(self, **changes: Any) -> Config:
         """A copy with `changes` applied, validated; unknown names raise ValueError."""
         known = {f.name for f in dataclasses.fields(self)}
@@ -60,6 +93,29 @@ class Config:
             raise ValueError("latency_ms must be >= 0 and body_timeout_s > 0")
         if self.access_token_lifetime < 1 or self.auth_code_lifetime < 1:
             raise ValueError("lifetimes must be at least one second")
+        self._validate_alternatives()
+
+    def _validate_alternatives(self) -> None:
+        for name, choices in (
+            ("id_refusal", ID_REFUSALS),
+            ("upload_ids", UPLOAD_ID_POLICIES),
+            ("resumable_id_check", RESUMABLE_ID_CHECKS),
+            ("trashed_parent", TRASHED_PARENT_ANSWERS),
+            ("expired_session_status", EXPIRED_SESSION_STATUSES),
+        ):
+            if getattr(self, name) not in choices:
+                raise ValueError(f"{name} must be one of {', '.join(map(str, choices))}")
+        refusal = self.account_write_refusal
+        if refusal is not None and refusal not in ACCOUNT_WRITE_REFUSALS:
+            raise ValueError(
+                f"account_write_refusal must be null or one of {', '.join(ACCOUNT_WRITE_REFUSALS)}"
+            )
+        if not self.id_in_use_reason:
+            raise ValueError("id_in_use_reason must not be empty")
+        if self.generated_id_lifetime_s is not None and self.generated_id_lifetime_s < 0:
+            raise ValueError("generated_id_lifetime_s must be >= 0")
+        if self.upload_session_lifetime_s < 0:
+            raise ValueError("upload_session_lifetime_s must be >= 0")
 
     def as_dict(self) -> dict[str, Any]:
         return dataclasses.asdict(self)

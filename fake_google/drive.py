@@ -158,11 +158,13 @@ def generate_ids(core: Core, request: Request, caller: Caller) -> Response:
     if (request.arg("type") or "files") not in ("files", "shortcuts"):
         raise errors.invalid_value("type")
     store = core.store
+    now = core.clock.time()
     with store.lock:
         ids = []
         for _ in range(count):
             new_id = store.new_file_id()
             store.generated_ids[new_id] = caller.email
+            store.generated_at[new_id] = now
             ids.append(new_id)
     payload = {"kind": "drive#generatedIds", "space": space, "ids": ids}
     return _json(request, payload, GENERATED_IDS_FIELDS, {}, default=None)
@@ -341,7 +343,15 @@ def _parse_range(header: str | None, size: int) -> tuple[int, int] | None:
 def files_create(core: Core, request: Request, caller: Caller) -> Response:
     metadata = parse_metadata(request)
     file = create_file(core, caller, metadata, content=None, media_type=None)
-    return file_response(core, request, caller, file)
+    return create_response(core, request, caller, file)
+
+
+def create_response(
+    core: Core, request: Request, caller: Caller, file: DriveFile, status: int = 200
+) -> Response:
+    """The answer to a create; without md5Checksum under Config.omit_md5_in_create."""
+    omit = ("md5Checksum",) if core.config.omit_md5_in_create else ()
+    return file_response(core, request, caller, file, status, omit=omit)
 
 
 def parse_metadata(request: Request, body: bytes | None = None) -> dict[str, Any]:
@@ -363,8 +373,15 @@ def create_file(
     metadata: dict[str, Any],
     content: bytes | None,
     media_type: str | None,
+    *,
+    upload: bool = False,
 ) -> DriveFile:
-    """Validate `metadata` and store a new file owned by the caller, created by its client."""
+    """Validate `metadata` and store a new file owned by the caller, created by its client.
+
+    `upload`: the create carries content (multipart, media or resumable), which matters for
+    whether a client-chosen id is taken (Config.upload_ids).
+    """
+    check_account_may_create(core)
     check_writable(metadata, allow={"id"})
     validate_properties(metadata)
     now = core.clock.time()
@@ -394,8 +411,9 @@ def create_file(
     store = core.store
     with store.lock:
         parents = resolve_parents(core, caller, metadata.get("parents"))
+        check_parent_not_refused(core, parents)
         check_quota(core, caller.email, len(content or b""))
-        file.id = claim_file_id(core, caller, metadata.get("id"))
+        file.id = claim_file_id(core, caller, metadata.get("id"), upload=upload)
         file.seq = store.next_seq()
         file.parents = parents
         file.explicitly_trashed = bool(metadata.get("trashed"))
@@ -466,23 +484,55 @@ def resolve_parents(core: Core, caller: Caller, parents: Any) -> list[str]:
     return [parent_id]
 
 
-def claim_file_id(core: Core, caller: Caller, wanted: Any) -> str:
-    """A client-supplied id must come from generateIds and be unused; else a fresh id."""
+def claim_file_id(core: Core, caller: Caller, wanted: Any, *, upload: bool = False) -> str:
+    """A client-supplied id must come from generateIds and be unused; else a fresh id.
+
+    Under Config.replace_client_id the id is used up but the file gets a fresh one anyway.
+    """
     store = core.store
     if wanted is None:
         return store.new_file_id()
-    if wanted in store.files:
-        raise errors.file_id_in_use()
-    if store.generated_ids.get(wanted) != caller.email:
-        raise DriveError(
-            400,
-            "fileIdNotUsable",
-            "The provided file ID is not usable.",
-            location="file.id",
-            location_type="other",
-        )
+    check_file_id(core, caller, wanted, upload=upload)
     del store.generated_ids[wanted]
-    return wanted
+    store.generated_at.pop(wanted, None)
+    return store.new_file_id() if core.config.replace_client_id else wanted
+
+
+def check_file_id(core: Core, caller: Caller, wanted: Any, *, upload: bool) -> None:
+    """Raise what Drive answers for a client-chosen id it will not take now."""
+    config = core.config
+    store = core.store
+    if wanted in store.files:
+        raise errors.file_id_in_use(config.id_in_use_reason)
+    if upload and config.upload_ids == "refuse":
+        raise errors.file_id_refused(config.id_refusal)
+    if store.generated_ids.get(wanted) != caller.email or _lapsed(core, wanted):
+        raise errors.file_id_refused(config.id_refusal)
+
+
+def _lapsed(core: Core, file_id: str) -> bool:
+    lifetime = core.config.generated_id_lifetime_s
+    if lifetime is None:
+        return False
+    issued = core.store.generated_at.get(file_id)
+    return issued is not None and core.clock.time() - issued > lifetime
+
+
+def check_account_may_create(core: Core) -> None:
+    """Config.account_write_refusal: the account may create nothing more at all."""
+    reason = core.config.account_write_refusal
+    if reason:
+        raise errors.account_write_refused(reason)
+
+
+def check_parent_not_refused(core: Core, parents: list[str]) -> None:
+    """Config.trashed_parent="refuse": a create inside a trashed folder is refused."""
+    if core.config.trashed_parent != "refuse":
+        return
+    for parent_id in parents:
+        parent = core.store.files.get(parent_id)
+        if parent is not None and parent.trashed:
+            raise errors.parent_trashed(parent_id)
 
 
 def check_quota(core: Core, email: str, extra_bytes: int) -> None:
@@ -621,10 +671,17 @@ def visible_file(core: Core, caller: Caller, file_id: str) -> DriveFile:
 
 
 def file_response(
-    core: Core, request: Request, caller: Caller, file: DriveFile, status: int = 200
+    core: Core,
+    request: Request,
+    caller: Caller,
+    file: DriveFile,
+    status: int = 200,
+    omit: tuple[str, ...] = (),
 ) -> Response:
     with core.store.lock:
         resource = file_resource(file, core.store, caller.client_id)
+    for name in omit:
+        resource.pop(name, None)
     response = _json(
         request,
         resource,

@@ -40,6 +40,7 @@ class DriveError(Exception):
         location_type: str | None = None,
         headers: dict[str, str] | None = None,
         details: list[dict[str, Any]] | None = None,
+        plain: bool = False,
     ) -> None:
         super().__init__(f"{code} {reason}: {message}")
         self.code = code
@@ -50,6 +51,8 @@ class DriveError(Exception):
         self.location_type = location_type
         self.headers = headers or {}
         self.details = details
+        # Google's upload server answers some errors with the message as text/plain, not JSON.
+        self.plain = plain
 
     def body(self) -> dict[str, Any]:
         item: dict[str, Any] = {
@@ -191,8 +194,66 @@ def storage_quota_exceeded() -> DriveError:
     )
 
 
-def file_id_in_use() -> DriveError:
-    return DriveError(409, "fileIdInUse", "A file already exists with the provided ID.")
+def file_id_in_use(reason: str = "fileIdInUse") -> DriveError:
+    return DriveError(409, reason, "A file already exists with the provided ID.")
+
+
+def file_id_refused(style: str = "fileIdNotUsable") -> DriveError:
+    """A client-chosen id Drive will not take, in one of the wordings seen for it.
+
+    "fileIdNotUsable": our default guess at reason and location, with Google's message.
+    "invalid": the same message under reason "invalid" and no location (as other
+    simulators of Drive answer). "notSupported": a 403 in the words Drive uses to refuse
+    generated ids for Docs Editors formats, which names no "file ID" at all.
+    """
+    message = "The provided file ID is not usable."
+    if style == "invalid":
+        return DriveError(400, "invalid", message)
+    if style == "notSupported":
+        return DriveError(
+            403,
+            "insufficientFilePermissions",
+            "Generated IDs are not supported for this upload type.",
+        )
+    return DriveError(400, "fileIdNotUsable", message, location="file.id", location_type="other")
+
+
+# Google's "Resolve errors" page words these account-wide refusals so.
+_ACCOUNT_REFUSALS = {
+    "activeItemCreationLimitExceeded": (
+        "usageLimits",
+        "The limit for this user's number of created items has been exceeded. To create more "
+        "items, permanently delete some items.",
+    ),
+    "domainPolicy": ("global", "The domain administrators have disabled Drive apps."),
+}
+
+
+def account_write_refused(reason: str) -> DriveError:
+    domain, message = _ACCOUNT_REFUSALS[reason]
+    return DriveError(403, reason, message, domain=domain)
+
+
+def parent_trashed(parent_id: str) -> DriveError:
+    """A create inside a trashed folder, refused (reason and wording are our guess)."""
+    return DriveError(400, "parentTrashed", f"The parent folder {parent_id} is in the trash.")
+
+
+def upload_session_gone(status: int = 404) -> DriveError:
+    if status == 410:
+        return DriveError(410, "gone", "The upload session has expired.")
+    return DriveError(404, "notFound", "Upload session not found or expired.")
+
+
+def upload_offset_ahead(offset: int, received: int) -> DriveError:
+    """A chunk that starts past what the session holds: Google answers 503, in plain text."""
+    return DriveError(
+        503,
+        "backendError",
+        f"Invalid request.  According to the Content-Range header, the upload offset is "
+        f"{offset} byte(s), which exceeds already uploaded size of {received} byte(s).",
+        plain=True,
+    )
 
 
 def not_implemented(method: str) -> DriveError:

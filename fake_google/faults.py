@@ -10,8 +10,18 @@ from .clock import Clock
 from .config import Config
 
 # Faults a request can meet. "drop_after_write" applies the write and then hangs up without
-# a status line; "drop" hangs up without applying anything.
-FAULT_KINDS = ("500", "503", "429", "rate_limit", "quota", "drop", "drop_after_write")
+# a status line; "drop" hangs up without applying anything; "expire_session" makes the
+# resumable session a chunk PUT addresses expire just before it arrives.
+FAULT_KINDS = (
+    "500",
+    "503",
+    "429",
+    "rate_limit",
+    "quota",
+    "drop",
+    "drop_after_write",
+    "expire_session",
+)
 
 
 @dataclass

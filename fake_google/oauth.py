@@ -235,7 +235,14 @@ def _active_grant(store: Store, email: str, client_id: str) -> Grant | None:
     return None
 
 
+# Google's discovery document says authorization_response_iss_parameter_supported: true
+# (https://developers.google.com/identity/openid-connect/reference), so every redirect back
+# carries `iss` as RFC 9207 §2 asks, for codes and errors alike.
+GOOGLE_ISSUER = "https://accounts.google.com"
+
+
 def _callback_url(pending: PendingConsent, params: dict[str, str]) -> str:
+    params = {**params, "iss": GOOGLE_ISSUER}
     if pending.state is not None:
         params = {"state": pending.state, **params}
     parts = urlsplit(pending.redirect_uri)

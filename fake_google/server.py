@@ -16,8 +16,6 @@ from html.parser import HTMLParser
 from typing import Any
 from urllib.parse import urljoin
 
-import requests
-
 from .app import App
 from .clock import Clock
 from .config import Config
@@ -199,6 +197,10 @@ class FakeGoogle:
         with `code` and `state` (or `error=access_denied`). Raises `AuthorizeError` when
         Google shows an error page instead of the consent screen.
         """
+        # The only third-party import of the package, here so that the server itself runs on
+        # the standard library alone (`python -S -m fake_google`).
+        import requests
+
         with requests.Session() as browser:
             page = browser.get(auth_url, allow_redirects=False, timeout=30)
             if page.status_code in (301, 302, 303):

@@ -192,6 +192,8 @@ class Store:
             self.files: dict[str, DriveFile] = {}
             self.children: dict[str, dict[str, None]] = defaultdict(dict)
             self.generated_ids: dict[str, str] = {}
+            # When each generated id was issued (for Config.generated_id_lifetime_s).
+            self.generated_at: dict[str, float] = {}
             self.uploads: dict[str, UploadSession] = {}
             self.deletes: list[DeleteRecord] = []
             self.counters: dict[str, Counter[str]] = defaultdict(Counter)

@@ -16,9 +16,13 @@ from . import errors
 from .core import Core
 from .drive import (
     Caller,
+    check_account_may_create,
+    check_file_id,
+    check_parent_not_refused,
     check_quota,
     check_writable,
     create_file,
+    create_response,
     file_response,
     parse_metadata,
     resolve_parents,
@@ -48,8 +52,8 @@ def upload_create(core: Core, request: Request, caller: Caller) -> Response:
     if kind == "resumable":
         return _start_resumable(core, request, caller, target=None)
     metadata, content, media_type = _single_request_payload(request, kind)
-    file = create_file(core, caller, metadata, content, media_type)
-    return file_response(core, request, caller, file)
+    file = create_file(core, caller, metadata, content, media_type, upload=True)
+    return create_response(core, request, caller, file)
 
 
 def upload_update(core: Core, request: Request, caller: Caller) -> Response:
@@ -120,12 +124,15 @@ def _start_resumable(
     """Validate what can be validated now and open a session; 200 + Location."""
     metadata = parse_metadata(request)
     if target is None:
+        check_account_may_create(core)
         check_writable(metadata, allow={"id"})
         validate_properties(metadata)
         with core.store.lock:
-            resolve_parents(core, caller, metadata.get("parents"))
-            if metadata.get("id") is not None and metadata["id"] in core.store.files:
-                raise errors.file_id_in_use()
+            check_parent_not_refused(core, resolve_parents(core, caller, metadata.get("parents")))
+            # Config.resumable_id_check="final": the id is looked at only with the last chunk.
+            wanted = metadata.get("id")
+            if wanted is not None and core.config.resumable_id_check == "start":
+                check_file_id(core, caller, wanted, upload=True)
     total = _optional_int(request.header("X-Upload-Content-Length"), "X-Upload-Content-Length")
     if total is not None:
         check_quota(core, caller.email, total)
@@ -156,11 +163,29 @@ def _start_resumable(
 
 def resumable_put(core: Core, request: Request) -> Response:
     """A chunk, or a `bytes */N` status query, for an open session."""
-    session = core.store.uploads.get(request.arg("upload_id") or "")
+    session = _live_session(core, request.arg("upload_id") or "")
     if session is None:
-        raise DriveError(404, "notFound", "Upload session not found or expired.")
+        raise errors.upload_session_gone(core.config.expired_session_status)
     with session.lock:
         return _apply_put(core, request, session)
+
+
+def _live_session(core: Core, upload_id: str) -> UploadSession | None:
+    """The open session, or None when unknown or older than its lifetime (then forgotten)."""
+    with core.store.lock:
+        session = core.store.uploads.get(upload_id)
+        if session is None:
+            return None
+        if core.clock.time() - session.created_at > core.config.upload_session_lifetime_s:
+            del core.store.uploads[upload_id]
+            return None
+        return session
+
+
+def expire_session(core: Core, upload_id: str) -> None:
+    """Forget a session as if its week had passed (the `expire_session` fault)."""
+    with core.store.lock:
+        core.store.uploads.pop(upload_id, None)
 
 
 def _apply_put(core: Core, request: Request, session: UploadSession) -> Response:
@@ -204,12 +229,10 @@ def _append_chunk(
         raise errors.bad_request("Content-Range does not match the request body length.")
     received = len(session.data)
     if start > received:
-        raise DriveError(
-            400,
-            "badContent",
-            f"Invalid request. According to the Content-Range header, the upload offset is "
-            f"{start} byte(s), which exceeds already uploaded size of {received} byte(s).",
-        )
+        # Google answers a chunk that skips ahead with a 503 in plain text, as reported in
+        # https://github.com/Byron/google-apis-rs/issues/438 (so a client retries, asks
+        # where the session stands and resends from there).
+        raise errors.upload_offset_ahead(start, received)
     is_last = total is not None and start + len(body) >= total
     if not is_last and len(body) < CHUNK_GRANULARITY:
         raise DriveError(
@@ -242,7 +265,7 @@ def _complete(core: Core, request: Request, session: UploadSession) -> Response:
     content = bytes(session.data[: session.total_size])
     caller = _session_caller(core, session)
     if session.target_file_id is None:
-        file = create_file(core, caller, session.metadata, content, session.mime_type)
+        file = create_file(core, caller, session.metadata, content, session.mime_type, upload=True)
         status = 201
     else:
         file = visible_file(core, caller, session.target_file_id)
@@ -259,7 +282,7 @@ def _finished_response(
     caller = _session_caller(core, session)
     file = core.store.files.get(session.result_file_id or "")
     if file is None:
-        raise DriveError(404, "notFound", "Upload session not found or expired.")
+        raise errors.upload_session_gone(core.config.expired_session_status)
     if status is None:
         status = 201 if session.target_file_id is None else 200
     # The response honours the `fields` given when the session was opened.
@@ -271,6 +294,8 @@ def _finished_response(
         body=b"",
         base_url=request.base_url,
     )
+    if session.target_file_id is None:
+        return create_response(core, original, caller, file, status)
     return file_response(core, original, caller, file, status)
 
 

@@ -6,7 +6,13 @@ import copy
 import hashlib
 import io
 import json
+import signal
+import subprocess
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from importlib import resources
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
@@ -24,6 +30,7 @@ DRIVE_FILE = "https://www.googleapis.com/auth/drive.file"
 DRIVE = "https://www.googleapis.com/auth/drive"
 FOLDER = "application/vnd.google-apps.folder"
 MERCHANT = "merchant@example.com"
+REPO = Path(__file__).resolve().parents[2]
 OTHER = "other.account@example.com"
 
 
@@ -124,3 +131,53 @@ def upload(
 
 def md5(data: bytes) -> str:
     return hashlib.md5(data).hexdigest()
+
+
+RESUMABLE_CHUNK = 256 * 1024
+
+
+def resumable_create(
+    drive: Any,
+    data: bytes,
+    chunksize: int = RESUMABLE_CHUNK,
+    fields: str = "id,name,size,md5Checksum",
+    **body: Any,
+) -> Any:
+    """A resumable create request (not started yet: next_chunk() opens the session)."""
+    media = MediaIoBaseUpload(
+        io.BytesIO(data), mimetype="application/pdf", chunksize=chunksize, resumable=True
+    )
+    return drive.files().create(body={"name": "big.pdf", **body}, media_body=media, fields=fields)
+
+
+def finish_upload(request: Any) -> dict[str, Any]:
+    """Send the remaining chunks; the File resource of the last answer."""
+    response = None
+    while response is None:
+        _, response = request.next_chunk(num_retries=0)
+    return response
+
+
+@contextmanager
+def fake_google_process(
+    *args: str, python_flags: tuple[str, ...] = (), env: dict[str, str] | None = None
+) -> Iterator[str]:
+    """`python -m fake_google ARGS` in its own process; yields its URL, then stops it with
+    SIGTERM and checks that it exits cleanly."""
+    process = subprocess.Popen(
+        [sys.executable, *python_flags, "-m", "fake_google", *args],
+        stdout=subprocess.PIPE,
+        text=True,
+        env=env,
+        cwd=REPO,
+    )
+    try:
+        line = process.stdout.readline().strip()
+        assert line.startswith("fake_google listening on http://127.0.0.1:"), line
+        yield line.rsplit(" ", 1)[1]
+        process.send_signal(signal.SIGTERM)
+        assert process.wait(timeout=10) == 0
+    finally:
+        if process.poll() is None:
+            process.kill()
+        process.stdout.close()

@@ -3,10 +3,6 @@
 from __future__ import annotations
 
 import os
-import signal
-import subprocess
-import sys
-from pathlib import Path
 from urllib.parse import quote
 
 import requests
@@ -16,15 +12,15 @@ from google.auth.transport.requests import Request
 from fake_google import FakeGoogle
 from tests.fake_google.helpers import (
     MERCHANT,
+    REPO,
     connect,
     drive_service,
+    fake_google_process,
     make_flow,
     make_folder,
     md5,
     upload,
 )
-
-REPO = Path(__file__).resolve().parents[2]
 
 
 def test_state_dump_shows_paths_md5_app_properties_grants_and_counters(fake_google, drive):
@@ -165,40 +161,12 @@ def test_fixture_gives_a_clean_fake_each_test_part_two(fake_google):
 
 def test_cli_prints_its_url_and_stops_on_sigterm():
     env = {**os.environ, "PYTHONPATH": str(REPO)}
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "fake_google",
-            "--port",
-            "0",
-            "--seed",
-            "1",
-            "--latency-ms",
-            "2",
-            "--redirect-uri",
-            "http://a/cb",
-            "--redirect-uri",
-            "http://b/cb",
-        ],
-        stdout=subprocess.PIPE,
-        text=True,
-        env=env,
-        cwd=REPO,
-    )
-    try:
-        line = process.stdout.readline().strip()
-        assert line.startswith("fake_google listening on http://127.0.0.1:")
-        url = line.rsplit(" ", 1)[1]
+    args = ("--port", "0", "--seed", "1", "--latency-ms", "2")
+    redirects = ("--redirect-uri", "http://a/cb", "--redirect-uri", "http://b/cb")
+    with fake_google_process(*args, *redirects, env=env) as url:
         state = requests.get(f"{url}/_fake/state", timeout=5).json()
         assert state["config"]["latency_ms"] == 2.0 and state["config"]["seed"] == 1
         assert state["clients"][0]["redirect_uris"] == ["http://a/cb", "http://b/cb"]
-        process.send_signal(signal.SIGTERM)
-        assert process.wait(timeout=5) == 0
-    finally:
-        if process.poll() is None:
-            process.kill()
-        process.stdout.close()
 
 
 def test_connect_helper_uses_the_default_client(fake_google):

@@ -79,7 +79,11 @@ def test_deny_redirects_back_with_access_denied_and_the_state(fake_google):
 
     callback = fake_google.authorize(url, MERCHANT, allow=False)
 
-    assert _query(callback) == {"state": state, "error": "access_denied"}
+    assert _query(callback) == {
+        "state": state,
+        "error": "access_denied",
+        "iss": "https://accounts.google.com",
+    }
 
 
 def test_unknown_client_gets_an_error_page_not_a_redirect(fake_google):

@@ -10,7 +10,15 @@ import pytest
 from googleapiclient.errors import HttpError
 from googleapiclient.http import MediaIoBaseUpload
 
-from tests.fake_google.helpers import MERCHANT, error_reason, make_folder, md5, upload
+from tests.fake_google.helpers import (
+    MERCHANT,
+    error_reason,
+    finish_upload,
+    make_folder,
+    md5,
+    resumable_create,
+    upload,
+)
 
 KIB = 1024
 CHUNK = 256 * KIB
@@ -18,22 +26,6 @@ CHUNK = 256 * KIB
 
 def _payload(size: int, seed: int = 1) -> bytes:
     return random.Random(seed).randbytes(size)
-
-
-def _resumable(drive, data: bytes, chunksize: int = CHUNK, **body):
-    media = MediaIoBaseUpload(
-        io.BytesIO(data), mimetype="application/pdf", chunksize=chunksize, resumable=True
-    )
-    return drive.files().create(
-        body={"name": "big.pdf", **body}, media_body=media, fields="id,name,size,md5Checksum"
-    )
-
-
-def _finish(request) -> dict:
-    response = None
-    while response is None:
-        _, response = request.next_chunk()
-    return response
 
 
 def test_simple_media_upload(drive):
@@ -78,7 +70,7 @@ def test_multipart_upload_with_a_generated_id(drive):
 
 def test_resumable_upload_in_256_kib_chunks(fake_google, drive):
     data = _payload(700 * KIB)
-    request = _resumable(drive, data)
+    request = resumable_create(drive, data)
 
     progress = []
     response = None
@@ -97,16 +89,16 @@ def test_resumable_upload_in_256_kib_chunks(fake_google, drive):
 
 def test_chunks_that_are_not_multiples_of_256_kib_are_partly_kept(drive):
     data = _payload(700 * KIB)
-    request = _resumable(drive, data, chunksize=300 * KIB)
+    request = resumable_create(drive, data, chunksize=300 * KIB)
 
     status, _ = request.next_chunk()
 
     assert status.resumable_progress == CHUNK  # the server kept only whole 256 KiB units
-    assert _finish(request)["md5Checksum"] == md5(data)
+    assert finish_upload(request)["md5Checksum"] == md5(data)
 
 
 def test_non_final_chunks_below_256_kib_are_refused(drive):
-    request = _resumable(drive, _payload(300 * KIB), chunksize=100 * KIB)
+    request = resumable_create(drive, _payload(300 * KIB), chunksize=100 * KIB)
 
     with pytest.raises(HttpError) as excinfo:
         request.next_chunk()
@@ -120,7 +112,7 @@ def test_resumable_upload_resumes_after_a_broken_connection(fake_google, drive):
     # already consumed: the server waits for a body that never comes and hangs up.
     fake_google.configure(body_timeout_s=0.2)
     data = _payload(700 * KIB)
-    request = _resumable(drive, data)
+    request = resumable_create(drive, data)
     request.next_chunk()
 
     fake_google.inject_fault("drop_after_write", endpoint="upload.resumable.put")
@@ -138,7 +130,7 @@ def test_resumable_upload_resumes_after_a_broken_connection(fake_google, drive):
 
 def test_resumable_upload_resumes_after_a_server_error(fake_google, drive):
     data = _payload(600 * KIB)
-    request = _resumable(drive, data)
+    request = resumable_create(drive, data)
     request.next_chunk()
 
     fake_google.inject_fault("503", endpoint="upload.resumable.put")
@@ -146,13 +138,13 @@ def test_resumable_upload_resumes_after_a_server_error(fake_google, drive):
         request.next_chunk()
     assert excinfo.value.status_code == 503
 
-    assert _finish(request)["md5Checksum"] == md5(data)
+    assert finish_upload(request)["md5Checksum"] == md5(data)
 
 
 def test_lost_answer_to_the_last_chunk_is_recovered_by_a_status_query(fake_google, drive):
     fake_google.configure(body_timeout_s=0.2)
     data = _payload(300 * KIB)
-    request = _resumable(drive, data)
+    request = resumable_create(drive, data)
     request.next_chunk()
 
     fake_google.inject_fault("drop_after_write", endpoint="upload.resumable.put")
@@ -166,10 +158,10 @@ def test_lost_answer_to_the_last_chunk_is_recovered_by_a_status_query(fake_googl
 
 def test_resumable_create_with_a_used_id_fails_at_initiation(drive):
     (file_id,) = drive.files().generateIds(count=1).execute()["ids"]
-    _finish(_resumable(drive, _payload(10 * KIB), id=file_id))
+    finish_upload(resumable_create(drive, _payload(10 * KIB), id=file_id))
 
     with pytest.raises(HttpError) as excinfo:
-        _resumable(drive, _payload(10 * KIB), id=file_id).next_chunk()
+        resumable_create(drive, _payload(10 * KIB), id=file_id).next_chunk()
 
     assert excinfo.value.status_code == 409
 
@@ -183,7 +175,7 @@ def test_resumable_upload_into_a_trashed_folder_lands_in_the_trash(drive):
         body={"name": "big.pdf", "parents": [folder]}, media_body=media, fields="id,trashed"
     )
 
-    assert _finish(request)["trashed"] is True
+    assert finish_upload(request)["trashed"] is True
 
 
 def test_resumable_upload_into_a_deleted_folder_is_404_at_initiation(drive):
@@ -191,17 +183,17 @@ def test_resumable_upload_into_a_deleted_folder_is_404_at_initiation(drive):
     drive.files().delete(fileId=folder).execute()
 
     with pytest.raises(HttpError) as excinfo:
-        _resumable(drive, _payload(10 * KIB), parents=[folder]).next_chunk()
+        resumable_create(drive, _payload(10 * KIB), parents=[folder]).next_chunk()
 
     assert excinfo.value.status_code == 404
     assert error_reason(excinfo.value) == "notFound"
 
 
-def test_empty_file_resumable(drive):
-    assert _finish(_resumable(drive, b""))["size"] == "0"
+def test_empty_fileresumable_create(drive):
+    assert finish_upload(resumable_create(drive, b""))["size"] == "0"
 
 
-def test_update_content_with_media_and_resumable(drive):
+def test_update_content_with_media_andresumable_create(drive):
     file_id = upload(drive, "a.csv", b"old")["id"]
 
     simple = MediaIoBaseUpload(io.BytesIO(b"newer"), mimetype="text/csv")
@@ -213,4 +205,4 @@ def test_update_content_with_media_and_resumable(drive):
         io.BytesIO(data), mimetype="text/csv", chunksize=CHUNK, resumable=True
     )
     request = drive.files().update(fileId=file_id, media_body=media, fields="md5Checksum")
-    assert _finish(request) == {"md5Checksum": md5(data)}
+    assert finish_upload(request) == {"md5Checksum": md5(data)}
