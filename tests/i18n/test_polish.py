@@ -47,6 +47,9 @@ def test_the_switch_offers_polish_and_turns_the_panel_into_it(client):
     assert "Zamówienia" in page and "Faktury" in page and "Paragony" in page
     assert "Wyloguj" in page
     assert '<option value="pl" lang="pl" selected>Polski</option>' in page
+    # Each language keeps its own name, so a reader of only one of them finds the way back.
+    assert '<option value="en" lang="en">English</option>' in page
+    assert '<option value="pt-br" lang="pt-br">Português (Brasil)</option>' in page
 
 
 @pytest.mark.parametrize(
