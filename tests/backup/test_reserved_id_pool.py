@@ -12,7 +12,7 @@ import time_machine
 from django.utils import timezone
 
 from accounts.models import Merchant
-from integrations.drive_ids import DriveIdPool
+from integrations.engine.drive_ids import DriveIdPool
 from integrations.models import GoogleDriveIntegration, ReservedDriveId
 
 ACCOUNT = "acct-1"
@@ -209,7 +209,7 @@ def test_a_refused_id_of_an_older_pool_drops_that_pool(drive, integration, pool_
     ids = pool(drive, integration)
     refused = ids.take(keep)
 
-    with caplog.at_level("WARNING", logger="integrations.drive_ids"):
+    with caplog.at_level("WARNING", logger="integrations.engine.drive_ids"):
         assert ids.refused(refused) is True
 
     assert [r.getMessage() for r in caplog.records] == [

@@ -68,9 +68,18 @@ def raw_http_error(status: int, content: bytes, headers: dict[str, str] | None =
     ],
 )
 def test_each_kind_says_whether_to_retry_and_whether_the_run_ends(kind, retryable, ends_run):
-    error = DriveError(kind, "what happened")
+    error = DriveError(kind, "what happened", status=400)
 
     assert (error.retryable, error.ends_run) == (retryable, ends_run)
+
+
+def test_a_permanent_refusal_without_a_status_is_our_oauth_client_and_ends_the_run():
+    """The token endpoint refusing the app itself (no HTTP answer of Drive to blame): every
+    further request would fail the same way."""
+    error = DriveError(ErrorKind.PERMANENT, "invalid_client")
+
+    assert (error.misconfigured, error.retryable, error.ends_run) == (True, False, True)
+    assert not DriveError(ErrorKind.PERMANENT, "bad request", status=400).misconfigured
 
 
 def test_a_drive_error_keeps_what_it_was_told():
