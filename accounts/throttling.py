@@ -2,10 +2,19 @@
 
 from __future__ import annotations
 
+import logging
+
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django_ratelimit.core import is_ratelimited
+from redis.exceptions import RedisError
+
+logger = logging.getLogger(__name__)
+
+
+class CounterUnavailable(Exception):
+    """The sign-up counters (Redis) cannot be reached, so no limit can be kept right now."""
 
 
 def client_ip(request: HttpRequest) -> str:
@@ -21,7 +30,18 @@ def client_ip(request: HttpRequest) -> str:
 
 def too_many_signups(request: HttpRequest, email: str) -> bool:
     """Counts this sign-up, by client address and by the e-mail address it names (each
-    sign-up sends a mail there: nobody may flood someone else's inbox through us)."""
+    sign-up sends a mail there: nobody may flood someone else's inbox through us).
+
+    Raises CounterUnavailable when the counters cannot be reached: sign-ups then wait, rather
+    than mail anyone any number of times."""
+    try:
+        return _count_signup(request, email)
+    except RedisError as error:
+        logger.error("Sign-up: the rate counters are unreachable (%s)", type(error).__name__)
+        raise CounterUnavailable from None
+
+
+def _count_signup(request: HttpRequest, email: str) -> bool:
     by_client = is_ratelimited(
         request,
         group="signup:client",

@@ -15,7 +15,7 @@ from accounts.models import Merchant
 from accounts.signals import merchant_time_zone_changed
 from accounts.signup import activate, register, user_to_confirm
 from accounts.tenancy import merchant_required
-from accounts.throttling import too_many_signups
+from accounts.throttling import CounterUnavailable, too_many_signups
 from documents.models import merchant_has_api_invoices
 
 
@@ -31,7 +31,14 @@ def signup(request: HttpRequest) -> HttpResponse:
         return redirect("documents:orders")
     form = SignupForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        if too_many_signups(request, form.cleaned_data["email"]):
+        try:
+            refused = too_many_signups(request, form.cleaned_data["email"])
+        except CounterUnavailable:
+            form.add_error(
+                None, _("Sign-up is paused for a moment. Please try again in a few minutes.")
+            )
+            return render(request, "accounts/signup.html", {"form": form}, status=503)
+        if refused:
             form.add_error(None, _("Too many sign-ups from here. Please try again in an hour."))
             return render(request, "accounts/signup.html", {"form": form}, status=429)
         register(form, language=translation.get_language())

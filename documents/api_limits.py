@@ -7,24 +7,44 @@ while its row is locked, so two requests at once cannot both take the last bytes
 
 from __future__ import annotations
 
+import logging
+
 from django.conf import settings
 from django.db.models import Sum
 from django.http import HttpRequest
 from django_ratelimit.core import get_usage
+from redis.exceptions import RedisError
 
 from accounts.models import Merchant
 from documents.api_errors import ApiError
 from documents.models import ApiInvoicePdf
 
+logger = logging.getLogger(__name__)
+
+# How long a client should wait when the request counter (Redis) cannot be reached.
+COUNTER_DOWN_RETRY_AFTER = 30
+
 
 def check_rate(request: HttpRequest, merchant: Merchant) -> None:
-    usage = get_usage(
-        request,
-        group="api:invoices",
-        key=lambda _group, _request: str(merchant.pk),
-        rate=settings.API_RATE_LIMIT,
-        increment=True,
-    )
+    try:
+        usage = get_usage(
+            request,
+            group="api:invoices",
+            key=lambda _group, _request: str(merchant.pk),
+            rate=settings.API_RATE_LIMIT,
+            increment=True,
+        )
+    except RedisError as error:
+        # Without the counter no limit can be kept; a clear "try again" that stores nothing
+        # beats both a 500 and an unlimited API.
+        logger.error("Invoice API: the request counter is unreachable (%s)", type(error).__name__)
+        raise ApiError(
+            503,
+            "temporarily_unavailable",
+            "The service is briefly unavailable; nothing was stored. "
+            f"Try again in {COUNTER_DOWN_RETRY_AFTER} s.",
+            headers={"Retry-After": str(COUNTER_DOWN_RETRY_AFTER)},
+        ) from None
     if usage and usage["should_limit"]:
         retry_after = max(1, int(usage["time_left"]))
         raise ApiError(

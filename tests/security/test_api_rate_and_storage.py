@@ -146,3 +146,22 @@ def test_s3_compatible_storage_is_one_variable():
     assert storage.endpoint_url == "https://s3.example.com"
     assert storage.default_acl == "private"
     assert file_storage("") == {"BACKEND": "django.core.files.storage.FileSystemStorage"}
+
+
+def test_an_unreachable_request_counter_answers_503_with_retry_after_and_stores_nothing(
+    settings, media, token
+):
+    """Redis (where the rate is counted) down: a JSON 503 the client can retry, never a 500."""
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": "redis://127.0.0.1:9/0",  # the discard port: nothing listens there
+        }
+    }
+
+    response = post_json(Client(), token, numbered(1))
+
+    assert response.status_code == 503
+    assert response["Retry-After"] == "30"
+    assert error_of(response)["code"] == "temporarily_unavailable"
+    assert not Invoice.objects.exists()

@@ -117,3 +117,22 @@ def test_the_confirmation_page_logs_nobody_in_before_the_button(mailoutbox):
     assert page.status_code == 200
     assert page.context["user"].is_anonymous, "the header shows no one signed in"
     assert "nobody@example.com" in page.content.decode()
+
+
+def test_sign_up_waits_with_a_clear_message_while_its_counters_are_unreachable(
+    settings, mailoutbox
+):
+    """Redis (the sign-up counters) down: no 500, no mail sent, no account made."""
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": "redis://127.0.0.1:9/0",  # the discard port: nothing listens there
+        }
+    }
+
+    response = sign_up("someone@example.com")
+
+    assert response.status_code == 503
+    assert "Sign-up is paused for a moment" in response.content.decode()
+    assert not mailoutbox
+    assert not User.objects.filter(email="someone@example.com").exists()
