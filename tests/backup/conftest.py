@@ -61,3 +61,17 @@ def documents_only(integration) -> GoogleDriveIntegration:
     integration.backup_orders = False
     integration.save()
     return integration
+
+
+@pytest.fixture
+def google_clock(engine, monkeypatch):
+    """Our pacer and the fake's write limit share one virtual clock; sleeping advances it."""
+    slept: list[float] = []
+
+    def sleep(seconds: float) -> None:
+        slept.append(seconds)
+        engine.clock.advance(seconds)
+
+    monkeypatch.setattr(engine_run, "sleep", sleep)
+    monkeypatch.setattr(engine_run, "pacer_clock", engine.clock.monotonic)
+    return slept

@@ -9,7 +9,6 @@ import time_machine
 from prometheus_client import REGISTRY
 
 from integrations import metrics
-from integrations.engine import run as engine_run
 from integrations.engine.run import execute_run
 from integrations.models import BackedUpFile, BackupRun
 from integrations.schedule import scheduled_start, window_for_night
@@ -101,22 +100,8 @@ def counted(payload: bytes) -> dict:
     return {key: v for key, v in samples(payload).items() if key[0] in ENGINE_FED}
 
 
-@pytest.fixture
-def virtual_clock(engine, monkeypatch) -> list[float]:
-    """The pacer and the run's sleeps share the fake's clock; sleeping only advances it."""
-    sleeps: list[float] = []
-
-    def sleep(seconds: float) -> None:
-        sleeps.append(seconds)
-        engine.clock.advance(seconds)
-
-    monkeypatch.setattr(engine_run, "sleep", sleep)
-    monkeypatch.setattr(engine_run, "pacer_clock", engine.clock.monotonic)
-    return sleeps
-
-
 def test_after_a_nights_run_every_metric_matches_it(
-    engine, integration, merchant, settings, loopback_only, virtual_clock, client
+    engine, integration, merchant, settings, loopback_only, google_clock, client
 ):
     invoice(merchant, "FV 1/11/2026", NOV)
     invoice(merchant, "FV 2/11/2026", NOV)
@@ -173,7 +158,7 @@ def test_after_a_nights_run_every_metric_matches_it(
         delta[("drivebackup_drive_backoff_seconds_sum", ())]
         + delta[("drivebackup_drive_rate_limit_wait_seconds_sum", ())]
     )
-    assert slept == pytest.approx(sum(virtual_clock))
+    assert slept == pytest.approx(sum(google_clock))
     assert set(changed) - set(requests) == {
         finished,
         *(
