@@ -84,39 +84,9 @@ def main(argv: list[str] | None = None) -> int:
 
 def populate(count: int, due_share: float) -> list[int]:
     """Connected integrations; every 1/due_share-th one is due at NOW. The due ids."""
-    from accounts.models import Merchant
-    from integrations.models import GoogleDriveIntegration
-    from integrations.schedule import next_start, start_after_night
-
-    step = max(1, round(1 / due_share))
     due: list[int] = []
-    for first in range(0, count, BATCH):
-        size = min(BATCH, count - first)
-        merchants = Merchant.objects.bulk_create(
-            Merchant(name=f"Shop {first + n}") for n in range(size)
-        )
-        integrations = GoogleDriveIntegration.objects.bulk_create(
-            GoogleDriveIntegration(
-                merchant=merchant,
-                status=GoogleDriveIntegration.Status.CONNECTED,
-                google_email=f"shop{merchant.pk}@example.com",
-                google_account_id=f"perm-{merchant.pk}",
-                refresh_token="1//bench-refresh-token",
-                connected_at=NOW - dt.timedelta(days=30),
-                time_zone=ZONE,
-            )
-            for merchant in merchants
-        )
-        rows = []
-        for index, integration in enumerate(integrations, start=first):
-            night, start = next_start(integration.pk, ZONE, NOW)
-            if index % step == 0:
-                integration.next_run_at = start
-                due.append(integration.pk)
-            else:
-                integration.next_run_at = start_after_night(integration.pk, ZONE, night)
-            rows.append(integration)
-        GoogleDriveIntegration.objects.bulk_update(rows, ["next_run_at"], batch_size=BATCH)
+    for made in harness.scheduled_integrations(count, due_share, NOW, ZONE, BATCH):
+        due += [integration.pk for integration, _, is_due in made if is_due]
     analyze()
     return due
 

@@ -492,3 +492,58 @@ def timed_step(message: str, action: Callable[[], Any]) -> Any:
     result = action()
     print_step(f"{message}: {time.perf_counter() - started:.1f} s")
     return result
+
+
+# --- Data sets of integrations ----------------------------------------------------------------
+
+
+def scheduled_integrations(
+    count: int, due_share: float, now: Any, time_zone: str, batch: int = 5000
+) -> Any:
+    """Connected integrations in `time_zone`, made `batch` at a time; yields each batch as
+    (integration, night, due) triples. Every 1/due_share-th one is due at `now` (its
+    next_run_at at its start, the night's run not made); the others had tonight's run made
+    (next_run_at moved past the night, as the dispatcher leaves it)."""
+    import datetime as dt
+
+    from integrations.models import GoogleDriveIntegration
+    from integrations.schedule import next_start, start_after_night
+
+    step = max(1, round(1 / due_share))
+    for first in range(0, count, batch):
+        integrations = connected_integrations(
+            first, min(batch, count - first), now - dt.timedelta(days=30), time_zone
+        )
+        made = []
+        for index, integration in enumerate(integrations, start=first):
+            night, start = next_start(integration.pk, time_zone, now)
+            due = index % step == 0
+            integration.next_run_at = (
+                start if due else start_after_night(integration.pk, time_zone, night)
+            )
+            made.append((integration, night, due))
+        GoogleDriveIntegration.objects.bulk_update(integrations, ["next_run_at"], batch_size=batch)
+        yield made
+
+
+def connected_integrations(first: int, size: int, connected_at: Any, time_zone: str) -> list:
+    """`size` merchants ("Shop <first + n>"), each with a connected integration in
+    `time_zone` (next_run_at left for the caller). Needs django.setup()."""
+    from accounts.models import Merchant
+    from integrations.models import GoogleDriveIntegration
+
+    merchants = Merchant.objects.bulk_create(
+        Merchant(name=f"Shop {first + n}") for n in range(size)
+    )
+    return GoogleDriveIntegration.objects.bulk_create(
+        GoogleDriveIntegration(
+            merchant=merchant,
+            status=GoogleDriveIntegration.Status.CONNECTED,
+            google_email=f"shop{merchant.pk}@example.com",
+            google_account_id=f"perm-{merchant.pk}",
+            refresh_token="1//bench-refresh-token",
+            connected_at=connected_at,
+            time_zone=time_zone,
+        )
+        for merchant in merchants
+    )

@@ -11,15 +11,21 @@ Every function takes `now`, so tests set the clock instead of reading it.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from django.db.models import Count, Q
+from django.db.models import Count, Q, QuerySet
 
 from accounts.time_zones import zone_named
 from integrations.models import BackupRun, GoogleDriveIntegration
-from integrations.schedule import due_night, scheduled_start, window_for_night
+from integrations.schedule import (
+    NightWindow,
+    night_window_at,
+    scheduled_start,
+    window_for_night,
+)
 from integrations.selection import something_to_back_up_q
 
 # Scheduled runs whose night began at most this many days before today (UTC) are looked at:
@@ -127,6 +133,22 @@ def _candidates():
     )
 
 
+def _zones_in_use() -> list[str]:
+    return list(
+        GoogleDriveIntegration.objects.values_list("time_zone", flat=True).distinct().order_by()
+    )
+
+
+def _windows_under_way(now: datetime) -> dict[str, NightWindow]:
+    """The night window each time zone in use is in at `now` (zones in daytime left out)."""
+    windows = {}
+    for time_zone in _zones_in_use():
+        window = night_window_at(now, zone_named(time_zone))
+        if window is not None:
+            windows[time_zone] = window
+    return windows
+
+
 def oldest_due_unstarted_age(now: datetime) -> timedelta:
     """How long the integration that has waited longest for tonight's run has waited.
 
@@ -134,20 +156,76 @@ def oldest_due_unstarted_age(now: datetime) -> timedelta:
     starts: while the dispatcher has not created the run, and while the run sits in the queue.
     Zero when nobody waits.
     """
-    started = set(
-        _recent_scheduled_runs(now)
-        .filter(Q(started_at__isnull=False) | ~Q(status=BackupRun.Status.QUEUED))
-        .values_list("integration_id", "night")
+    windows = _windows_under_way(now)
+    if not windows:
+        return timedelta(0)
+    started = _recent_scheduled_runs(now).filter(
+        Q(started_at__isnull=False) | ~Q(status=BackupRun.Status.QUEUED)
     )
-    oldest = timedelta(0)
-    rows = _candidates().values_list("pk", "time_zone")
-    for integration_id, time_zone in rows.iterator(chunk_size=2000):
-        night = due_night(integration_id, time_zone, now)
-        if night is None or (integration_id, night) in started:
-            continue
-        window = window_for_night(night, zone_named(time_zone))
-        oldest = max(oldest, now - scheduled_start(window, integration_id))
-    return oldest
+
+    starts = [*_not_dispatched_starts(windows, now, started), *_queued_starts(windows)]
+    return max((now - start for start in starts), default=timedelta(0))
+
+
+def _not_dispatched_starts(
+    windows: dict[str, NightWindow], now: datetime, started: QuerySet[BackupRun]
+) -> Iterator[datetime]:
+    """Tonight's starts, come and passed, of integrations whose run is not made yet: the
+    earliest of those scheduled for tonight, and every one scheduled for an earlier night
+    (a night the dispatcher missed) or never scheduled.
+
+    Making a night's run moves next_run_at past the night, and next_run_at is never later
+    than the true start: so the earliest next_run_at in tonight's window holds the longest
+    wait. Those rows are read in that order (indexed) and the walk stops once no later row
+    can have waited longer; a scrape reads a handful of rows, not every integration.
+    """
+    tonight, behind = Q(pk__in=[]), Q(pk__in=[])
+    for time_zone, window in windows.items():
+        tonight |= Q(time_zone=time_zone, next_run_at__gte=window.start, next_run_at__lte=now)
+        behind |= Q(time_zone=time_zone) & (
+            Q(next_run_at__lt=window.start) | Q(next_run_at__isnull=True)
+        )
+    in_order = _candidates().filter(tonight).order_by("next_run_at", "pk")
+    longest = timedelta(-1)
+    for integration_id, time_zone, next_at in in_order.values_list(
+        "pk", "time_zone", "next_run_at"
+    ):
+        if now - next_at <= longest:
+            break
+        window = windows[time_zone]
+        start = scheduled_start(window, integration_id)
+        began = started.filter(integration_id=integration_id, night=window.night).exists()
+        if start <= now and not began:
+            longest = max(longest, now - start)
+            yield start
+    # Normally none; after a night the dispatcher missed, possibly many: one query for all.
+    late = list(_candidates().filter(behind).values_list("pk", "time_zone"))
+    began = set(
+        started.filter(integration_id__in=[pk for pk, _ in late]).values_list(
+            "integration_id", "night"
+        )
+    )
+    for integration_id, time_zone in late:
+        window = windows[time_zone]
+        start = scheduled_start(window, integration_id)
+        if start <= now and (integration_id, window.night) not in began:
+            yield start
+
+
+def _queued_starts(windows: dict[str, NightWindow]) -> Iterator[datetime]:
+    """The starts of tonight's scheduled runs that are made and still wait in the queue."""
+    tonight = Q(pk__in=[])
+    for time_zone, window in windows.items():
+        tonight |= Q(integration__time_zone=time_zone, night=window.night)
+    queued = BackupRun.objects.filter(
+        tonight,
+        trigger=BackupRun.Trigger.SCHEDULED,
+        status=BackupRun.Status.QUEUED,
+        started_at__isnull=True,
+        integration__in=_candidates(),
+    ).values_list("integration_id", "integration__time_zone")
+    for integration_id, time_zone in queued:
+        yield scheduled_start(windows[time_zone], integration_id)
 
 
 @dataclass(frozen=True)
@@ -169,18 +247,35 @@ def integrations_without_run(now: datetime) -> list[MissedNight]:
     dispatcher's own rule) and connected before their start moment of that night. A night the
     dispatcher never ran through leaves no run to be overdue; this is how it shows once the
     window is over.
+
+    The database narrows it down: making a night's run moves next_run_at past that night, so
+    only rows whose next_run_at is still before the end of the night (or was never computed)
+    can have missed it; those few are checked here.
     """
-    candidates = _candidates().values_list("pk", "time_zone", "connected_at")
-    with_run = set(_recent_scheduled_runs(now).values_list("integration_id", "night"))
     nights = _Nights(now)
+    ended = {}
+    for time_zone in _zones_in_use():
+        window = window_for_night(nights.current(time_zone), zone_named(time_zone))
+        if window.end <= now:
+            ended[time_zone] = window
+    suspects = Q(pk__in=[])
+    for time_zone, window in ended.items():
+        suspects |= Q(time_zone=time_zone) & (
+            Q(next_run_at__lt=window.end) | Q(next_run_at__isnull=True)
+        )
+    rows = list(_candidates().filter(suspects).values_list("pk", "time_zone", "connected_at"))
+    with_run = set(
+        _recent_scheduled_runs(now)
+        .filter(integration_id__in=[pk for pk, _, _ in rows])
+        .values_list("integration_id", "night")
+    )
     missed = []
-    for integration_id, time_zone, connected_at in candidates.iterator(chunk_size=2000):
-        night = nights.current(time_zone)
-        window = window_for_night(night, zone_named(time_zone))
-        if window.end > now or (integration_id, night) in with_run:
+    for integration_id, time_zone, connected_at in rows:
+        window = ended[time_zone]
+        if (integration_id, window.night) in with_run:
             continue
         if connected_at is None or connected_at <= scheduled_start(window, integration_id):
-            missed.append(MissedNight(integration_id, night))
+            missed.append(MissedNight(integration_id, window.night))
     return missed
 
 

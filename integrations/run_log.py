@@ -40,8 +40,12 @@ def log_run_finished(
     duration_seconds: float | None = None,
     reason: str = "",
 ) -> None:
-    """The run's final outcome; a failure is logged at WARNING so it stands out."""
-    level = logging.INFO if outcome in ("succeeded", "skipped") else logging.WARNING
+    """The run's final outcome; a failure is logged at WARNING so it stands out.
+
+    A run the merchant stopped by disconnecting did not fail: it is logged at INFO.
+    """
+    fine = outcome in ("succeeded", "skipped") or reason == "disconnected"
+    level = logging.INFO if fine else logging.WARNING
     logger.log(
         level,
         "Backup run %s finished: integration %s, %s%s, %s files, %s bytes",

@@ -26,7 +26,7 @@ from django.db import IntegrityError, connection, transaction
 from django.db.models import F
 from django.utils import timezone
 
-from integrations import notifications, run_errors
+from integrations import metrics, notifications, run_errors, run_log
 from integrations.models import BackupRun, GoogleDriveIntegration
 from integrations.selection import something_to_back_up
 
@@ -299,6 +299,8 @@ def close_run(
     run.finished_at = now or timezone.now()
     run.errors = errors
     run.save(update_fields=["status", "finished_at", "errors", *also_save])
+    # Why, for the log: the stop's reason, else the code of the last error (e.g. "crashed").
+    _count_finished(run, reason or (errors[-1].get("code", "") if errors else ""))
     integrations = GoogleDriveIntegration.objects.filter(pk=run.integration_id)
     if status == BackupRun.Status.SUCCEEDED:
         integrations.update(consecutive_failures=0, last_error="")
@@ -307,6 +309,22 @@ def close_run(
             consecutive_failures=F("consecutive_failures") + 1,
             last_error=message or (errors[0]["message"] if errors else ""),
         )
+
+
+def _count_finished(run: BackupRun, reason: str) -> None:
+    """The metrics and the log line of a run's final outcome (once per run: close_run's)."""
+    metrics.record_run_finished(run.status, run.trigger)
+    started = run.started_at
+    run_log.log_run_finished(
+        run.pk,
+        run.integration_id,
+        outcome=run.status,
+        trigger=run.trigger,
+        files=run.files_uploaded,
+        size=run.bytes_uploaded,
+        duration_seconds=(run.finished_at - started).total_seconds() if started else None,
+        reason=reason,
+    )
 
 
 def close_unfinished_run(

@@ -14,7 +14,7 @@ import random
 from celery import shared_task
 from django.conf import settings
 
-from integrations import dispatcher, notifications, runs, verify
+from integrations import dispatcher, metrics, notifications, runs, verify
 from integrations.engine import run as engine
 from integrations.models import BackupRun
 from integrations.runs import RunOutcome
@@ -67,6 +67,7 @@ def run_backup(self, run_id: int) -> str:
         raise self.retry(exc=exc, countdown=countdown, max_retries=retries) from exc
     if outcome.skipped:
         logger.info("Backup run %s skipped: %s", run_id, outcome.message)
+        metrics.record_run_finished(outcome.status, run_trigger(run_id))
         return outcome.status
     if should_retry(outcome, final):
         logger.info("Backup run %s will be retried: %s", run_id, outcome.message)
@@ -106,6 +107,12 @@ def check_due_backups() -> int:
 def send_backup_email(kind: str, integration_id: int) -> bool:
     """One of EMAILS; each sends at most once per problem, so a retry cannot duplicate it."""
     return EMAILS[kind](integration_id)
+
+
+def run_trigger(run_id: int) -> str:
+    """The run's trigger (scheduled, manual); a run deleted meanwhile counts as scheduled."""
+    trigger = BackupRun.objects.filter(pk=run_id).values_list("trigger", flat=True).first()
+    return trigger or BackupRun.Trigger.SCHEDULED
 
 
 def should_retry(outcome: RunOutcome, final: bool) -> bool:

@@ -22,7 +22,7 @@ from datetime import datetime
 from django.utils import timezone
 
 from accounts.time_zones import zone_named
-from integrations import runs
+from integrations import metrics, run_log, runs
 from integrations.engine import plan, repair
 from integrations.engine.drive_ids import DriveIdPool
 from integrations.engine.folders import FolderTree, folder_for
@@ -139,6 +139,9 @@ class RunExecution:
         run.heartbeat_at = timezone.now()
         run.errors = []
         run.save(update_fields=["status", "started_at", "attempts", "heartbeat_at", "errors"])
+        run_log.log_run_started(
+            run.pk, self.integration.pk, trigger=run.trigger, attempt=run.attempts
+        )
 
     def _connect(self) -> DriveClient:
         pacer = WritePacer(self.account, clock=pacer_clock, sleep=self._sleep)
@@ -232,6 +235,7 @@ class RunExecution:
 
     def uploaded(self, upload: plan.Upload) -> None:
         self.tally.count_upload(upload.kind, upload.size, upload.orders)
+        metrics.record_upload(upload.kind, upload.size)
 
     def file_failed(self, kind: str, number: str, code: str, detail: str, retry: bool) -> None:
         self.tally.record_failure(kind, number, code, detail, retry)

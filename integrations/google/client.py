@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import BinaryIO, TypeVar
 
@@ -17,9 +18,11 @@ from django.conf import settings
 from google_auth_httplib2 import AuthorizedHttp
 from google_auth_httplib2 import Request as GoogleAuthRequest
 from googleapiclient.discovery import build_from_document
+from googleapiclient.errors import HttpError
 from googleapiclient.http import HttpRequest, MediaIoBaseUpload
 
 from integrations.google.errors import ChecksumMismatch, DriveError, ErrorKind, classify
+from integrations.google.metrics import record_backoff, record_drive_request
 from integrations.google.pacing import Backoff, WritePacer, default_backoff
 from integrations.google.service import (
     HTTP_TIMEOUT_SECONDS,
@@ -92,6 +95,32 @@ def app_properties_query(properties: dict[str, str]) -> str:
 
 def _quote(value: str) -> str:
     return value.replace("\\", "\\\\").replace("'", "\\'")
+
+
+@dataclass
+class Answer:
+    """The HTTP status an attempt got when it raised nothing (a caller may say otherwise)."""
+
+    status: int = 200
+
+
+@contextmanager
+def counted_request(request: HttpRequest) -> Iterator[Answer]:
+    """Count one attempt at `request` in the metrics, by method and the status it got.
+
+    An HttpError carries its status; any other exception means no answer came ("error").
+    """
+    method = request.methodId.removeprefix("drive.")
+    answer = Answer()
+    try:
+        yield answer
+    except HttpError as exc:
+        record_drive_request(method, exc.resp.status)
+        raise
+    except Exception:
+        record_drive_request(method, "error")
+        raise
+    record_drive_request(method, answer.status)
 
 
 class DriveClient:
@@ -288,7 +317,10 @@ class DriveClient:
             try:
                 # After a failure the request is "in error state": this call first asks the
                 # session where it stands (Content-Range: bytes */N) and resumes from there.
-                _, response = request.next_chunk(num_retries=0)
+                with counted_request(request) as answer:
+                    _, response = request.next_chunk(num_retries=0)
+                    if response is None:
+                        answer.status = 308  # "Resume Incomplete": send the next chunk
             except Exception as exc:
                 error = classify(exc)
                 if error is None:
@@ -307,7 +339,12 @@ class DriveClient:
     # --- the one retry loop -------------------------------------------------------------
 
     def _execute(self, build: Callable[[], HttpRequest], *, write: bool) -> dict:
-        return self._with_retries(lambda: build().execute(num_retries=0), write=write)
+        def attempt() -> dict:
+            request = build()
+            with counted_request(request):
+                return request.execute(num_retries=0)
+
+        return self._with_retries(attempt, write=write)
 
     def _with_retries(self, call: Callable[[], T], *, write: bool) -> T:
         failures = 0
@@ -345,4 +382,5 @@ class DriveClient:
             failures,
             delay,
         )
+        record_backoff(delay)
         self.sleep(delay)

@@ -17,6 +17,8 @@ from functools import cache
 import redis
 from django.conf import settings
 
+from integrations.google.metrics import record_rate_limit_wait
+
 KEY_PREFIX = "drivebackup:writes:"
 
 # KEYS[1] bucket; ARGV: rate/s, burst, now (negative = use Redis TIME), cost, penalty seconds.
@@ -109,6 +111,7 @@ class WritePacer:
         wait = self.reserve()
         if wait > 0:
             self.waited += wait
+            record_rate_limit_wait(wait)
             self.sleep(wait)
         return wait
 

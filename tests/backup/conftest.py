@@ -73,3 +73,17 @@ def backed_up(engine, documents_only, merchant) -> dict:
     _run, outcome = run_backup(documents_only)
     assert outcome.succeeded, outcome.message
     return {row.name: row for row in BackedUpFile.objects.filter(state="done")}
+
+
+@pytest.fixture
+def google_clock(engine, monkeypatch):
+    """Our pacer and the fake's write limit share one virtual clock; sleeping advances it."""
+    slept: list[float] = []
+
+    def sleep(seconds: float) -> None:
+        slept.append(seconds)
+        engine.clock.advance(seconds)
+
+    monkeypatch.setattr(engine_run, "sleep", sleep)
+    monkeypatch.setattr(engine_run, "pacer_clock", engine.clock.monotonic)
+    return slept

@@ -4,25 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-import pytest
-
-from integrations.engine import run as engine_run
-
 from .helpers import counter, documents_in_drive, invoice, run_backup
-
-
-@pytest.fixture
-def google_clock(engine, monkeypatch):
-    """Our pacer and the fake's write limit share one virtual clock; sleeping advances it."""
-    slept: list[float] = []
-
-    def sleep(seconds: float) -> None:
-        slept.append(seconds)
-        engine.clock.advance(seconds)
-
-    monkeypatch.setattr(engine_run, "sleep", sleep)
-    monkeypatch.setattr(engine_run, "pacer_clock", engine.clock.monotonic)
-    return slept
 
 
 def test_run_stays_under_googles_write_limit(engine, integration, merchant, settings, google_clock):

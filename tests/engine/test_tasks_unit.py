@@ -7,6 +7,7 @@ from collections.abc import Iterable
 import pytest
 from django.core import mail
 from django.utils import timezone
+from prometheus_client import REGISTRY
 
 from integrations import tasks
 from integrations.engine import run as engine_run
@@ -22,6 +23,11 @@ FAILED = RunOutcome(BackupRun.Status.FAILED, message="folder failed")
 ACCESS_LOST = RunOutcome(BackupRun.Status.FAILED, reason="access_lost")
 QUOTA = RunOutcome(BackupRun.Status.FAILED, reason="quota")
 DISCONNECTED = RunOutcome(BackupRun.Status.PARTIAL, reason="disconnected")
+
+
+def finished_count(outcome: str, trigger: str) -> float:
+    labels = {"outcome": outcome, "trigger": trigger}
+    return REGISTRY.get_sample_value("drivebackup_runs_finished_total", labels) or 0.0
 
 
 class ScriptedRuns:
@@ -147,11 +153,13 @@ def test_problems_only_the_merchant_can_fix_are_not_retried(
 
 def test_a_redelivered_message_of_a_finished_run_does_nothing(eager_celery, integration):
     run = make_run(integration, status=BackupRun.Status.SUCCEEDED, finished_at=timezone.now())
+    skipped_before = finished_count("skipped", run.trigger)
 
     result = tasks.run_backup.apply(args=[run.pk])
 
     assert result.get() == "skipped"
     assert mail.outbox == []
+    assert finished_count("skipped", run.trigger) - skipped_before == 1
 
 
 def test_a_message_of_a_deleted_run_does_nothing(eager_celery):
@@ -161,10 +169,13 @@ def test_a_message_of_a_deleted_run_does_nothing(eager_celery):
 def test_unexpected_errors_are_retried_then_close_the_run(eager_celery, script, integration):
     crashes = [RuntimeError("boom")] * (len(tasks.retry_countdowns()) + 1)
     scripted = script(*crashes)
+    failed_before = finished_count("failed", "manual")
 
     run, result = run_task(integration)
 
     assert isinstance(result.result, RuntimeError)
+    # Counted once, when the last attempt closed it: not once per attempt.
+    assert (run.trigger, finished_count("failed", "manual") - failed_before) == ("manual", 1)
     assert scripted.final_flags == [False, False, False, True]
     assert run.status == BackupRun.Status.FAILED
     assert [e["code"] for e in run.errors] == ["crashed"]

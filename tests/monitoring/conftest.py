@@ -9,6 +9,7 @@ from tests.backup.conftest import (  # noqa: F401
     backup_redis,
     documents_only,
     engine,
+    google_clock,
     integration,
     merchant,
     slept,

@@ -1,15 +1,12 @@
 """What the engine's counters must say after a backup run against fake_google.
 
-The backup engine does not call the hooks of integrations.metrics yet: this test is marked as an
-expected failure, strictly, so it fails the suite (XPASS) the day the engine is wired and the
-marker must go. It fixes what the wiring has to count: one finished run with its outcome and
-trigger, each confirmed file and its bytes by kind, every Drive request the fake answered (by
-status), and one backoff per retry.
+What the wiring has to count: one finished run with its outcome and trigger, each confirmed file
+and its bytes by kind, every Drive request the fake answered (by status), and one backoff per
+retry.
 """
 
 from __future__ import annotations
 
-import pytest
 from prometheus_client import REGISTRY
 
 from integrations.models import BackedUpFile
@@ -42,19 +39,21 @@ def snapshot() -> dict[str, float]:
     return values
 
 
-@pytest.mark.xfail(strict=True, reason="the backup engine does not call integrations.metrics yet")
 def test_the_engine_counts_a_run_as_it_happened(engine, documents_only, merchant):
     invoice(merchant, "FV 1/11/2026", NOV)
     invoice(merchant, "FV 2/11/2026", NOV)
     receipt(merchant, "PAR 1/11/2026", NOV)
     engine.inject_fault("503", count=1, endpoint="upload.create")
     before = snapshot()
+    # Connecting asked Drive who the account is: count from here.
+    answered_before = drive_requests(engine)
 
     run, outcome = run_backup(documents_only)
 
     after = snapshot()
     delta = {key: after[key] - before[key] for key in before}
     assert outcome.succeeded
+    assert run.drive_calls == drive_requests(engine) - answered_before
     done = BackedUpFile.objects.filter(run=run, state=BackedUpFile.State.DONE)
     sizes = {
         kind: sum(done.filter(kind=kind).values_list("size", flat=True))
@@ -67,6 +66,6 @@ def test_the_engine_counts_a_run_as_it_happened(engine, documents_only, merchant
         "invoice_bytes": sizes["invoice"],
         "receipt_bytes": sizes["receipt"],
         "backoffs": 1,
-        "requests": drive_requests(engine),
+        "requests": drive_requests(engine) - answered_before,
         "requests_503": 1,
     }

@@ -15,6 +15,7 @@ import pytest
 
 from backupsite.logging import use_log_format
 from integrations.run_log import log_run_finished, log_run_started
+from tests.backup.helpers import NOV, invoice, receipt, run_backup
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -100,3 +101,57 @@ def test_the_setting_switches_every_process_to_json_lines(tmp_path):
     )
     line = json.loads(result.stderr.strip().splitlines()[-1])
     assert (line["message"], line["run_id"], line["level"]) == ("hello", 5, "WARNING")
+
+
+def test_a_run_against_fake_google_logs_one_json_line_at_its_start_and_one_at_its_end(
+    runs_log, engine, documents_only, merchant
+):
+    invoice(merchant, "FV 1/11/2026", NOV)
+    receipt(merchant, "PAR 1/11/2026", NOV)
+
+    run, outcome = run_backup(documents_only)
+
+    assert outcome.succeeded
+    started, finished = (json.loads(line) for line in runs_log.getvalue().splitlines())
+    ids = {"run_id": run.pk, "integration_id": documents_only.pk}
+    assert started | {"time": None} == {
+        "time": None,
+        "level": "INFO",
+        "logger": "integrations.runs",
+        "message": f"Backup run {run.pk} started: integration {documents_only.pk}, manual, "
+        "attempt 1",
+        "event": "run_started",
+        **ids,
+        "trigger": "manual",
+        "attempt": 1,
+    }
+    assert finished["level"] == "INFO"
+    assert {key: finished[key] for key in (*ids, "event", "outcome", "files", "bytes")} == {
+        **ids,
+        "event": "run_finished",
+        "outcome": "succeeded",
+        "files": 2,
+        "bytes": run.bytes_uploaded,
+    }
+    assert run.bytes_uploaded > 0
+
+
+def test_a_run_that_fails_logs_its_end_as_a_warning_with_the_reason(
+    caplog, engine, documents_only, merchant
+):
+    invoice(merchant, "FV 1/11/2026", NOV)
+    engine.configure(storage_quota_bytes=1)  # the Drive is full
+
+    with caplog.at_level(logging.INFO, logger="integrations.runs"):
+        run, outcome = run_backup(documents_only)
+
+    lines = [r for r in caplog.records if r.name == "integrations.runs"]
+    assert [(r.event, r.run_id, r.integration_id) for r in lines] == [
+        ("run_started", run.pk, documents_only.pk),
+        ("run_finished", run.pk, documents_only.pk),
+    ]
+    assert (lines[1].levelno, lines[1].outcome, lines[1].reason) == (
+        logging.WARNING,
+        outcome.status,
+        "quota",
+    )

@@ -5,16 +5,17 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+import time_machine
 from prometheus_client import REGISTRY
 
 from integrations import metrics
 from integrations.engine.run import execute_run
-from integrations.models import BackupRun
+from integrations.models import BackedUpFile, BackupRun
 from integrations.schedule import scheduled_start, window_for_night
 from monitoring.exposition import metrics_payload
 from monitoring.heartbeats import record_dispatcher_pass
 from tests.backup.conftest import NIGHT, WARSAW
-from tests.backup.helpers import drive_files
+from tests.backup.helpers import NOV, drive_files, drive_requests, invoice, receipt
 from tests.engine.conftest import make_integration
 
 from .conftest import samples
@@ -82,17 +83,93 @@ def value(payload: bytes, name: str, **labels: str) -> float:
     return samples(payload)[(name, tuple(sorted(labels.items())))]
 
 
-def test_after_a_nights_run_the_database_metrics_match_it(engine, integration):
+ENGINE_FED = (
+    "drivebackup_runs_finished_total",
+    "drivebackup_uploaded_files_total",
+    "drivebackup_uploaded_bytes_total",
+    "drivebackup_drive_requests_total",
+    "drivebackup_drive_rate_limit_wait_seconds_count",
+    "drivebackup_drive_rate_limit_wait_seconds_sum",
+    "drivebackup_drive_backoff_seconds_count",
+    "drivebackup_drive_backoff_seconds_sum",
+)
+
+
+def counted(payload: bytes) -> dict:
+    """The engine-fed series of a scrape, {(name, labels): value}."""
+    return {key: v for key, v in samples(payload).items() if key[0] in ENGINE_FED}
+
+
+def test_after_a_nights_run_every_metric_matches_it(
+    engine, integration, merchant, settings, loopback_only, google_clock, client
+):
+    invoice(merchant, "FV 1/11/2026", NOV)
+    invoice(merchant, "FV 2/11/2026", NOV)
+    receipt(merchant, "PAR 1/11/2026", NOV)
+    settings.BACKUP_DRIVE_WRITES_PER_SECOND = 3.0
+    settings.BACKUP_DRIVE_WRITE_BURST = 2  # a few writes wait for the budget
+    engine.inject_fault("503", count=1, endpoint="upload.create")  # one retry, one backoff
     waiting = make_integration("Waiting", time_zone="Europe/Warsaw")  # due, no run yet
     run = BackupRun.objects.create(
         integration=integration, trigger=BackupRun.Trigger.SCHEDULED, night=NOV_23
     )
+    before, requests_before = counted(client.get("/metrics").content), drive_requests(engine)
+
     outcome = execute_run(run.pk, now=NIGHT)
     assert outcome.status == "succeeded"
     record_dispatcher_pass(NIGHT + dt.timedelta(minutes=58))
+    with time_machine.travel(SCRAPED, tick=False):
+        response = client.get("/metrics")
 
-    payload = metrics_payload(now=SCRAPED)
+    assert response.status_code == 200
+    payload = response.content
+    after = counted(payload)
+    delta = {key: after[key] - before.get(key, 0.0) for key in after}
+    changed = {key: d for key, d in delta.items() if d}
+    run.refresh_from_db()
+    done = BackedUpFile.objects.filter(run=run, state=BackedUpFile.State.DONE)
+    # The engine-fed series: the run's outcome, its files and bytes by kind, its requests.
+    finished = (
+        "drivebackup_runs_finished_total",
+        (("outcome", "succeeded"), ("trigger", "scheduled")),
+    )
+    assert changed[finished] == 1
+    for kind in ("orders", "invoice", "receipt"):
+        files = done.filter(kind=kind)
+        label = (("kind", kind),)
+        assert delta[("drivebackup_uploaded_files_total", label)] == files.count()
+        assert delta[("drivebackup_uploaded_bytes_total", label)] == sum(
+            files.values_list("size", flat=True)
+        )
+    assert run.files_uploaded == done.count() == 4
+    requests = {k: d for k, d in changed.items() if k[0] == "drivebackup_drive_requests_total"}
+    assert sum(requests.values()) == drive_requests(engine) - requests_before == run.drive_calls
+    assert (
+        requests[
+            ("drivebackup_drive_requests_total", (("method", "files.create"), ("status", "503")))
+        ]
+        == 1
+    )
+    assert delta[("drivebackup_drive_backoff_seconds_count", ())] == 1
+    waits = delta[("drivebackup_drive_rate_limit_wait_seconds_count", ())]
+    assert waits >= 1
+    # Every sleep of the run was either the one backoff or a wait for the write budget.
+    slept = (
+        delta[("drivebackup_drive_backoff_seconds_sum", ())]
+        + delta[("drivebackup_drive_rate_limit_wait_seconds_sum", ())]
+    )
+    assert slept == pytest.approx(sum(google_clock))
+    assert set(changed) - set(requests) == {
+        finished,
+        *(
+            (name, (("kind", k),))
+            for name in ENGINE_FED[1:3]
+            for k in ("orders", "invoice", "receipt")
+        ),
+        *((name, ()) for name in ENGINE_FED[4:]),
+    }
 
+    # The database's: tonight's run, nothing active or late, who still waits, the last pass.
     assert value(payload, "drivebackup_night_runs", status="succeeded") == 1
     for status in ("queued", "running", "partial", "failed"):
         assert value(payload, "drivebackup_night_runs", status=status) == 0

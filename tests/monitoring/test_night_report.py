@@ -9,7 +9,7 @@ import pytest
 
 from integrations import night_report
 from integrations.models import BackupRun, GoogleDriveIntegration
-from integrations.schedule import scheduled_start, window_for_night
+from integrations.schedule import scheduled_start, start_after_night, window_for_night
 from tests.engine.conftest import WARSAW, make_integration, make_run
 
 SAO_PAULO = ZoneInfo("America/Sao_Paulo")
@@ -19,6 +19,24 @@ NOV_22 = dt.date(2026, 11, 22)
 NOON_WARSAW = dt.datetime(2026, 11, 23, 12, 0, tzinfo=WARSAW)
 
 pytestmark = pytest.mark.django_db
+
+
+def schedule_as_the_dispatcher_does(night: dt.date = NOV_23) -> None:
+    """next_run_at as the dispatcher leaves it: past `night` once its run is made, else the
+    start in it (the rows made by make_integration have none: never scheduled)."""
+    for integration in GoogleDriveIntegration.objects.all():
+        zone = ZoneInfo(integration.time_zone)
+        made = BackupRun.objects.filter(integration=integration, night=night).exists()
+        integration.next_run_at = (
+            start_after_night(integration.pk, integration.time_zone, night)
+            if made
+            else scheduled_start(window_for_night(night, zone), integration.pk)
+        )
+        integration.save(update_fields=["next_run_at"])
+
+
+# The answers must not depend on whether next_run_at was kept (the indexed path) or not.
+next_run_at_kept = pytest.mark.parametrize("kept", [False, True], ids=["unscheduled", "kept"])
 
 
 def scheduled(integration, night, status, **fields) -> BackupRun:
@@ -96,7 +114,8 @@ def test_a_run_still_active_after_its_window_ended_is_overdue():
     assert night_report.overdue_runs(at - dt.timedelta(hours=1)) == []
 
 
-def test_the_oldest_due_integration_waits_from_its_start_until_its_run_starts():
+@next_run_at_kept
+def test_the_oldest_due_integration_waits_from_its_start_until_its_run_starts(kept):
     waiting = make_integration("Waiting")  # due, no run created yet
     queued = make_integration("Queued")  # due, its run sits in the queue
     started = make_integration("Started")  # due, its run has started
@@ -107,6 +126,8 @@ def test_the_oldest_due_integration_waits_from_its_start_until_its_run_starts():
         BackupRun.Status.RUNNING,
         started_at=dt.datetime(2026, 11, 23, 1, 0, tzinfo=WARSAW),
     )
+    if kept:
+        schedule_as_the_dispatcher_does()
     at = dt.datetime(2026, 11, 23, 5, 30, tzinfo=WARSAW)  # every start moment has come
     window = window_for_night(NOV_23, WARSAW)
     starts = {i.pk: scheduled_start(window, i.pk) for i in (waiting, queued, started)}
@@ -137,7 +158,8 @@ def test_integrations_by_state():
     }
 
 
-def test_an_integration_whose_night_ended_without_a_run_is_counted():
+@next_run_at_kept
+def test_an_integration_whose_night_ended_without_a_run_is_counted(kept):
     with_run = make_integration("Ran")
     scheduled(with_run, NOV_23, BackupRun.Status.SUCCEEDED)
     missed = make_integration("Missed")
@@ -152,6 +174,8 @@ def test_an_integration_whose_night_ended_without_a_run_is_counted():
     )
     make_integration("Lost", status=GoogleDriveIntegration.Status.ACCESS_LOST)
 
+    if kept:
+        schedule_as_the_dispatcher_does()
     # 06:30 in Warsaw: the window of the 23rd is over.
     morning = dt.datetime(2026, 11, 23, 6, 30, tzinfo=WARSAW)
     assert night_report.integrations_without_run(morning) == [
@@ -160,3 +184,22 @@ def test_an_integration_whose_night_ended_without_a_run_is_counted():
     assert late.pk not in {m.integration_id for m in night_report.integrations_without_run(morning)}
     # Still in the window: nobody is late yet.
     assert night_report.integrations_without_run(morning - dt.timedelta(hours=1)) == []
+
+
+def test_the_longest_wait_among_many_is_found_from_next_run_at():
+    made = [make_integration(f"Shop {n}") for n in range(12)]
+    schedule_as_the_dispatcher_does()
+    # Half of them got tonight's run (and their next_run_at moved on), started.
+    for integration in made[::2]:
+        scheduled(integration, NOV_23, BackupRun.Status.SUCCEEDED, started_at=NOON_WARSAW)
+    schedule_as_the_dispatcher_does()
+    # One still points at last night: the dispatcher missed it; it waits since tonight's start.
+    stale = made[1]
+    stale.next_run_at = scheduled_start(window_for_night(NOV_22, WARSAW), stale.pk)
+    stale.save(update_fields=["next_run_at"])
+    at = dt.datetime(2026, 11, 23, 5, 30, tzinfo=WARSAW)
+    window = window_for_night(NOV_23, WARSAW)
+
+    age = night_report.oldest_due_unstarted_age(at)
+
+    assert age == at - min(scheduled_start(window, i.pk) for i in made[1::2])
