@@ -182,6 +182,13 @@ def totals_rows(labelled: Sequence[tuple[str, str]], *, for_pdf: bool) -> list[d
     return rows
 
 
+def document_totals(doc: Document, labels: Sequence[str], *, for_pdf: bool) -> list[dict]:
+    """Net, VAT and gross of the whole document, under the given labels."""
+    net, gross = doc.total_net, doc.total_gross
+    amounts = [format_money(value, doc.currency) for value in (net, gross - net, gross)]
+    return totals_rows(list(zip(labels, amounts, strict=True)), for_pdf=for_pdf)
+
+
 def summary_heading(labels: Sequence[str], *, for_pdf: bool) -> dict[str, Any]:
     heading: dict[str, Any] = {"labels": list(labels), "figures": None}
     if for_pdf:
@@ -201,13 +208,8 @@ def invoice_context(invoice: Invoice, *, for_pdf: bool = False) -> dict[str, Any
             [_("VAT rate"), _("Net amount"), _("VAT amount"), _("Gross amount")], for_pdf=for_pdf
         ),
         "vat_summary": vat_summary_rows(items, for_pdf=for_pdf),
-        "totals": totals_rows(
-            [
-                (_("Total net"), format_money(invoice.total_net, currency)),
-                (_("Total VAT"), format_money(invoice.total_gross - invoice.total_net, currency)),
-                (_("Total gross"), format_money(invoice.total_gross, currency)),
-            ],
-            for_pdf=for_pdf,
+        "totals": document_totals(
+            invoice, (_("Total net"), _("Total VAT"), _("Total gross")), for_pdf=for_pdf
         ),
         "amount_due": format_money(invoice.total_gross, currency),
     }
@@ -233,19 +235,13 @@ def receipt_item_rows(items: list[ReceiptItem], *, for_pdf: bool = False) -> lis
 
 def receipt_context(receipt: Receipt, *, for_pdf: bool = False) -> dict[str, Any]:
     items = list(receipt.items.all())
-    currency = receipt.currency
     return {
         "doc": receipt,
         "title": receipt.number,
         "columns_mm": RECEIPT_COLUMNS_MM,
         "items": receipt_item_rows(items, for_pdf=for_pdf),
-        "totals": totals_rows(
-            [
-                (_("Net amount"), format_money(receipt.total_net, currency)),
-                (_("VAT amount"), format_money(receipt.total_gross - receipt.total_net, currency)),
-                (_("Total"), format_money(receipt.total_gross, currency)),
-            ],
-            for_pdf=for_pdf,
+        "totals": document_totals(
+            receipt, (_("Net amount"), _("VAT amount"), _("Total")), for_pdf=for_pdf
         ),
     }
 
