@@ -9,18 +9,18 @@ spaces of Unicode's General Punctuation block (U+2002-U+200A), and its digits ar
 
 ``aligned_line`` returns that text, or ``None`` when it cannot promise the look of the cells
 (a character the bundled font lacks, a figure wider than its column); the template then falls
-back to one cell per figure for that row. The cell holding the line must turn kerning and
-ligatures off (``font-kerning: none; font-variant-ligatures: none``): the widths here are the
-sums of the glyphs' advance widths, as HarfBuzz lays them out without those features.
+back to one cell per figure for that row. Widths are the glyphs' advance widths plus the
+font's pair kerning (its only positioning feature for Latin text), as HarfBuzz lays a run
+out; the cell holding the line must turn ligatures off (``font-variant-ligatures: none``).
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 from fontTools.ttLib import TTFont
 
@@ -44,28 +44,85 @@ class Column:
     align: Literal["left", "right"] = "right"
 
 
-@dataclass(frozen=True)
+@dataclass(eq=False)
 class FontMetrics:
     units_per_em: int
     advances: dict[str, int]
+    glyphs: dict[str, str]
+    kerning: tuple[Any, ...]  # the GPOS pair-adjustment subtables of the "kern" feature
+    _pairs: dict[tuple[str, str], int] = field(default_factory=dict)
 
     def text_units(self, text: str) -> int | None:
-        """The advance width of ``text`` in font units; ``None`` if a character is missing."""
+        """The width of ``text`` in font units, kerned; ``None`` if a character is missing."""
         total = 0
+        previous = None
         for character in text:
             advance = self.advances.get(character)
             if advance is None:
                 return None
             total += advance
+            if previous is not None:
+                total += self.kern(previous, character)
+            previous = character
         return total
+
+    def kern(self, first: str, second: str) -> int:
+        pair = (first, second)
+        if pair not in self._pairs:
+            glyphs = self.glyphs[first], self.glyphs[second]
+            self._pairs[pair] = _pair_adjustment(self.kerning, *glyphs)
+        return self._pairs[pair]
+
+
+def _pair_adjustment(subtables: tuple[Any, ...], first: str, second: str) -> int:
+    """What OpenType's pair adjustment (GPOS type 2) adds to ``first``'s advance before
+    ``second``: the first subtable that covers the pair decides, as in HarfBuzz."""
+    for subtable in subtables:
+        covered = subtable.Coverage.glyphs
+        if first not in covered:
+            continue
+        if subtable.Format == 1:
+            pairs = subtable.PairSet[covered.index(first)].PairValueRecord
+            for record in pairs:
+                if record.SecondGlyph == second:
+                    return getattr(record.Value1, "XAdvance", 0) or 0
+            continue
+        first_class = subtable.ClassDef1.classDefs.get(first, 0)
+        second_class = subtable.ClassDef2.classDefs.get(second, 0)
+        record = subtable.Class1Record[first_class].Class2Record[second_class]
+        return getattr(record.Value1, "XAdvance", 0) or 0
+    return 0
+
+
+def _kerning_subtables(font: TTFont) -> tuple[Any, ...]:
+    if "GPOS" not in font:
+        return ()
+    table = font["GPOS"].table
+    indices = [
+        index
+        for record in table.FeatureList.FeatureRecord
+        if record.FeatureTag == "kern"
+        for index in record.Feature.LookupListIndex
+    ]
+    subtables = []
+    for index in sorted(set(indices)):
+        lookup = table.LookupList.Lookup[index]
+        for subtable in lookup.SubTable:
+            if lookup.LookupType == 9:  # extension: the real subtable is inside
+                subtable = subtable.ExtSubTable
+            if getattr(subtable, "LookupType", lookup.LookupType) == 2:
+                subtables.append(subtable)
+    return tuple(subtables)
 
 
 @cache
 def print_font_metrics(bold: bool = False) -> FontMetrics:
-    font = TTFont(FONTS_DIR / FONT_FILES[bold], lazy=True)
+    font = TTFont(FONTS_DIR / FONT_FILES[bold])
     metrics = font["hmtx"].metrics
-    advances = {chr(code): metrics[glyph][0] for code, glyph in font.getBestCmap().items()}
-    return FontMetrics(font["head"].unitsPerEm, advances)
+    cmap = font.getBestCmap()
+    advances = {chr(code): metrics[glyph][0] for code, glyph in cmap.items()}
+    glyphs = {chr(code): glyph for code, glyph in cmap.items()}
+    return FontMetrics(font["head"].unitsPerEm, advances, glyphs, _kerning_subtables(font))
 
 
 @cache
@@ -123,8 +180,8 @@ def aligned_line(
     like one cell per value (see the module's docstring)."""
     metrics = print_font_metrics(bold)
     units_per_mm = metrics.units_per_em / (font_size_pt * MM_PER_PT)
-    line = []
-    position = 0.0
+    line = ""
+    position = 0
     for value, column in zip(values, columns, strict=True):
         width = metrics.text_units(value) if value.isprintable() else None
         if width is None or width > column.width_mm * units_per_mm:
@@ -133,7 +190,59 @@ def aligned_line(
         start = edge - width if column.align == "right" else edge
         if start < position:
             return None
-        gap = spacer(start - position, metrics)
-        line.append(gap + value)
-        position += (metrics.text_units(gap) or 0) + width
-    return "".join(line)
+        line += spacer(start - position, metrics) + value
+        position = metrics.text_units(line)  # type: ignore[assignment]
+    return line
+
+
+def wrapped_words(text: str, width_units: float, metrics: FontMetrics) -> list[str] | None:
+    """``text`` broken at spaces into lines no wider than ``width_units``, first fit, as a
+    browser breaks it; ``None`` if one word alone is wider or a character is missing."""
+    lines: list[str] = []
+    current = ""
+    for word in text.split(" "):
+        word_width = metrics.text_units(word)
+        if word_width is None or word_width > width_units:
+            return None
+        candidate = f"{current} {word}" if current else word
+        if metrics.text_units(candidate) <= width_units:  # type: ignore[operator]
+            current = candidate
+        else:
+            lines.append(current)
+            current = word
+    lines.append(current)
+    return lines
+
+
+def aligned_heading(
+    labels: Sequence[str],
+    columns: Sequence[Column],
+    font_size_pt: float,
+    *,
+    bold: bool = False,
+    max_lines: int = 2,
+) -> str | None:
+    """Column headings as lines of one text, each wrapped within its column and set on the
+    last lines (as in cells aligned to the bottom); ``None`` when that is not possible."""
+    metrics = print_font_metrics(bold)
+    units_per_mm = metrics.units_per_em / (font_size_pt * MM_PER_PT)
+    wrapped = []
+    for label, column in zip(labels, columns, strict=True):
+        lines = wrapped_words(label, column.width_mm * units_per_mm, metrics)
+        if lines is None or len(lines) > max_lines:
+            return None
+        wrapped.append(lines)
+    depth = max(len(lines) for lines in wrapped)
+    text_lines = []
+    for row in range(depth):
+        values, row_columns = [], []
+        for lines, column in zip(wrapped, columns, strict=True):
+            first_row = depth - len(lines)
+            if row >= first_row:
+                values.append(lines[row - first_row])
+                row_columns.append(column)
+        line = aligned_line(values, row_columns, font_size_pt, bold=bold)
+        if line is None:
+            return None
+        text_lines.append(line)
+    return "\n".join(text_lines)

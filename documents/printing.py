@@ -16,10 +16,11 @@ from typing import Any
 
 from django.template.loader import render_to_string
 from django.utils import formats
+from django.utils.html import strip_spaces_between_tags
 from django.utils.translation import gettext as _
 
 from documents.models import Invoice, InvoiceItem, Receipt, ReceiptItem
-from documents.print_columns import Column, aligned_line
+from documents.print_columns import Column, aligned_heading, aligned_line
 
 # Bump whenever a template or this module changes what a print shows: the fingerprint of
 # every document changes with it, so the next backup keeps a copy in the new layout.
@@ -38,6 +39,8 @@ GRAND_TOTAL_PT = 10
 # templates' <col> elements are made from these, and the figures' edges too.
 INVOICE_COLUMNS_MM = (7, None, 13, 11, 19, 11, 20, 18, 21)
 RECEIPT_COLUMNS_MM = (7, None, 14, 24, 14, 26)
+# A4 less the page's side margins (print.css): the width of the item tables.
+CONTENT_WIDTH_MM = 210 - 2 * 14
 # Cells' horizontal padding (print.css): item tables, the VAT summary, the totals.
 LINES_PADDING_MM = 1.5
 SUMMARY_WIDTH_MM = 92
@@ -88,16 +91,29 @@ def invoice_vat_summary(items: Iterable[InvoiceItem]) -> list[VatRateLine]:
 
 
 def figure_columns(
-    widths_mm: Sequence[float], padding_mm: float, aligns: Sequence[str] | None = None
+    widths_mm: Sequence[float],
+    padding_mm: float,
+    aligns: Sequence[str] | None = None,
+    *,
+    overflow: bool = False,
 ) -> list[Column]:
     """Where the figures of cells of these widths sit, measured from the start of the
-    content box of one cell that spans them all (same padding)."""
+    content box of one cell that spans them all (same padding).
+
+    ``overflow``: a word too wide for a left-aligned cell ran into the cell's right padding
+    (headings, which do not break words), so the line may use that padding too.
+    """
     columns = []
     start = 0.0
     for index, width in enumerate(widths_mm):
         align = aligns[index] if aligns else "right"
-        edge = start + width - 2 * padding_mm if align == "right" else start
-        columns.append(Column(edge, width - 2 * padding_mm, align))  # type: ignore[arg-type]
+        room = width - 2 * padding_mm
+        if align == "right":
+            edge = start + room
+        else:
+            edge = start
+            room += padding_mm if overflow else 0
+        columns.append(Column(edge, room, align))  # type: ignore[arg-type]
         start += width
     return columns
 
@@ -108,6 +124,52 @@ INVOICE_FIGURES = figure_columns(
 RECEIPT_FIGURES = figure_columns(RECEIPT_COLUMNS_MM[2:], LINES_PADDING_MM)
 SUMMARY_FIGURES = figure_columns([SUMMARY_WIDTH_MM / 4] * 4, LINES_PADDING_MM)
 TOTALS_FIGURES = figure_columns([SUMMARY_WIDTH_MM / 2] * 2, LINES_PADDING_MM, ["left", "right"])
+
+
+def table_heading(
+    cells: Sequence[tuple[str, str]], widths_mm: Sequence[float | None], *, for_pdf: bool
+) -> dict[str, Any]:
+    """An item table's heading: (label, css class) per column, and for the PDF the labels
+    as one text of at most two lines, white on the heading's blue like the cells were."""
+    heading: dict[str, Any] = {
+        "cells": [{"label": label, "css": css} for label, css in cells],
+        "figures": None,
+    }
+    if for_pdf:
+        rest = CONTENT_WIDTH_MM - sum(width or 0 for width in widths_mm)
+        widths = [width if width is not None else rest for width in widths_mm]
+        aligns = ["left" if "text" in css else "right" for _, css in cells]
+        columns = figure_columns(widths, LINES_PADDING_MM, aligns, overflow=True)
+        labels = [label for label, _ in cells]
+        heading["figures"] = aligned_heading(labels, columns, font_size_pt=SMALL_PT, bold=True)
+    return heading
+
+
+def invoice_heading(*, for_pdf: bool) -> dict[str, Any]:
+    cells = [
+        (_("No."), "pos text"),
+        (_("Product or service"), "text"),
+        (_("Qty"), ""),
+        (_("Unit"), "text"),
+        (_("Unit net price"), ""),
+        (_("VAT rate"), ""),
+        (_("Net amount"), ""),
+        (_("VAT amount"), ""),
+        (_("Gross amount"), ""),
+    ]
+    return table_heading(cells, INVOICE_COLUMNS_MM, for_pdf=for_pdf)
+
+
+def receipt_heading(*, for_pdf: bool) -> dict[str, Any]:
+    cells = [
+        (_("No."), "pos text"),
+        (_("Product or service"), "text"),
+        (_("Qty"), ""),
+        (_("Unit gross price"), ""),
+        (_("VAT rate"), ""),
+        (_("Gross amount"), ""),
+    ]
+    return table_heading(cells, RECEIPT_COLUMNS_MM, for_pdf=for_pdf)
 
 
 def with_figures_line(
@@ -203,6 +265,7 @@ def invoice_context(invoice: Invoice, *, for_pdf: bool = False) -> dict[str, Any
         "doc": invoice,
         "title": invoice.number,
         "columns_mm": INVOICE_COLUMNS_MM,
+        "heading": invoice_heading(for_pdf=for_pdf),
         "items": invoice_item_rows(items, for_pdf=for_pdf),
         "summary_heading": summary_heading(
             [_("VAT rate"), _("Net amount"), _("VAT amount"), _("Gross amount")], for_pdf=for_pdf
@@ -239,6 +302,7 @@ def receipt_context(receipt: Receipt, *, for_pdf: bool = False) -> dict[str, Any
         "doc": receipt,
         "title": receipt.number,
         "columns_mm": RECEIPT_COLUMNS_MM,
+        "heading": receipt_heading(for_pdf=for_pdf),
         "items": receipt_item_rows(items, for_pdf=for_pdf),
         "totals": document_totals(
             receipt, (_("Net amount"), _("VAT amount"), _("Total")), for_pdf=for_pdf
@@ -263,4 +327,6 @@ def render_print_html(doc: Document, *, for_pdf: bool, extra: dict[str, Any] | N
     template_name, context = print_template_and_context(doc, for_pdf=for_pdf)
     context.update(extra or {})
     context["for_pdf"] = for_pdf
-    return render_to_string(template_name, context)
+    html = render_to_string(template_name, context)
+    # Whitespace between tags is text WeasyPrint parses and then throws away.
+    return strip_spaces_between_tags(html) if for_pdf else html

@@ -8,6 +8,7 @@ made to give up on every row, they give the previous layout, rendered here the n
 from __future__ import annotations
 
 import io
+from collections import Counter
 from decimal import Decimal
 
 import pytest
@@ -16,7 +17,7 @@ from pypdf import PdfReader
 
 from documents import pdf, printing
 from documents.models import Invoice
-from documents.print_columns import Column, aligned_line, print_font_metrics
+from documents.print_columns import Column, aligned_heading, aligned_line, print_font_metrics
 from tests.rendering import factories
 
 
@@ -27,6 +28,7 @@ def one_cell_per_figure(monkeypatch):
     def render(doc) -> bytes:
         with monkeypatch.context() as patch:
             patch.setattr(printing, "aligned_line", lambda *args, **kwargs: None)
+            patch.setattr(printing, "aligned_heading", lambda *args, **kwargs: None)
             html = printing.render_print_html(doc, for_pdf=True)
             assert 'class="figures"' not in html
             return pdf._write_with_defaults(html)
@@ -37,6 +39,19 @@ def one_cell_per_figure(monkeypatch):
 def words_per_page(content: bytes) -> list[list[str]]:
     """Each page's words in reading order; spaces of any width separate words alike."""
     return [page.extract_text().split() for page in PdfReader(io.BytesIO(content)).pages]
+
+
+def same_words(new: list[str], old: list[str], heading_words: set[str]) -> bool:
+    """The same words, in the same order except for the item table's heading: its labels
+    are now one text read line by line, where each cell's label used to be read in turn."""
+    return Counter(new) == Counter(old) and [w for w in new if w not in heading_words] == [
+        w for w in old if w not in heading_words
+    ]
+
+
+def heading_words(doc) -> set[str]:
+    _, context = printing.print_template_and_context(doc, for_pdf=False)
+    return {word for cell in context["heading"]["cells"] for word in cell["label"].split()}
 
 
 @pytest.fixture
@@ -64,7 +79,10 @@ def test_new_layout_has_the_words_and_pages_of_the_previous_one(
         new = pdf.render_pdfs(documents)
         for doc, rendered in zip(documents, new, strict=True):
             old_pages = words_per_page(one_cell_per_figure(doc))
-            assert words_per_page(rendered.content) == old_pages, doc.number
+            new_pages = words_per_page(rendered.content)
+            assert len(new_pages) == len(old_pages), doc.number
+            for new_words, old_words in zip(new_pages, old_pages, strict=True):
+                assert same_words(new_words, old_words, heading_words(doc)), doc.number
     assert len(old_pages) == 1
     assert len(words_per_page(new[1].content)) > 2
 
@@ -72,7 +90,8 @@ def test_new_layout_has_the_words_and_pages_of_the_previous_one(
 def test_rows_are_one_line_of_figures_unless_a_figure_does_not_fit(documents):
     regular, long_unit = documents[0], documents[5]
     html = printing.render_print_html(regular, for_pdf=True)
-    assert html.count('class="figures"') == 3 + 1 + 3 + 3  # items, VAT heading and rates, totals
+    # item heading and rows, VAT heading and rates, totals
+    assert html.count('class="figures"') == 1 + 3 + 1 + 3 + 3
     assert html.count('class="num"') == 0
 
     fallback = printing.render_print_html(long_unit, for_pdf=True)
@@ -105,6 +124,16 @@ def test_aligned_figures_end_at_their_columns_edges():
     assert abs(ends[1][0] - 12 * units_per_mm) <= 2
     assert abs(ends[2][1] - 40 * units_per_mm) <= 2
     assert " " not in line.replace("1,234.50", "")  # only spaces CSS never collapses
+
+
+def test_headings_wrap_in_their_columns_and_sit_on_the_last_line():
+    columns = [Column(0, 10, "left"), Column(40, 14)]
+    heading = aligned_heading(["Qty", "Unit net price"], columns, 7.5, bold=True)
+    assert heading is not None
+    first, second = heading.split("\n")
+    assert first.split() == ["Unit", "net"]
+    assert second.split() == ["Qty", "price"]
+    assert aligned_heading(["Quantidadeeeeeeeeeee"], [Column(0, 10, "left")], 7.5) is None
 
 
 def test_no_aligned_line_for_what_the_font_lacks_or_a_column_cannot_hold():
