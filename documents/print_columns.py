@@ -246,3 +246,20 @@ def aligned_heading(
             return None
         text_lines.append(line)
     return "\n".join(text_lines)
+
+
+def aligned_row(
+    values: Sequence[str], wrap: int, columns: Sequence[Column], font_size_pt: float
+) -> str | None:
+    """A table row as lines of one text: ``values[wrap]`` (a name) broken within its column,
+    the others on the first line at their columns' edges; ``None`` as for ``aligned_line``."""
+    metrics = print_font_metrics()
+    units_per_mm = metrics.units_per_em / (font_size_pt * MM_PER_PT)
+    wrapped = wrapped_words(values[wrap], columns[wrap].width_mm * units_per_mm, metrics)
+    if wrapped is None:
+        return None
+    first = aligned_line([*values[:wrap], wrapped[0], *values[wrap + 1 :]], columns, font_size_pt)
+    if first is None:
+        return None
+    more = [aligned_line([line], [columns[wrap]], font_size_pt) for line in wrapped[1:]]
+    return "\n".join([first, *more])  # type: ignore[list-item]

@@ -20,7 +20,7 @@ from django.utils.html import strip_spaces_between_tags
 from django.utils.translation import gettext as _
 
 from documents.models import Invoice, InvoiceItem, Receipt, ReceiptItem
-from documents.print_columns import Column, aligned_heading, aligned_line
+from documents.print_columns import Column, aligned_heading, aligned_line, aligned_row
 
 # Bump whenever a template or this module changes what a print shows: the fingerprint of
 # every document changes with it, so the next backup keeps a copy in the new layout.
@@ -118,6 +118,12 @@ def figure_columns(
     return columns
 
 
+def full_widths(widths_mm: Sequence[float | None]) -> list[float]:
+    """Column widths with the one left to take the rest (``None``) filled in."""
+    rest = CONTENT_WIDTH_MM - sum(width or 0 for width in widths_mm)
+    return [width if width is not None else rest for width in widths_mm]
+
+
 INVOICE_FIGURES = figure_columns(
     INVOICE_COLUMNS_MM[2:], LINES_PADDING_MM, ["right", "left", *["right"] * 5]
 )
@@ -136,8 +142,7 @@ def table_heading(
         "figures": None,
     }
     if for_pdf:
-        rest = CONTENT_WIDTH_MM - sum(width or 0 for width in widths_mm)
-        widths = [width if width is not None else rest for width in widths_mm]
+        widths = full_widths(widths_mm)
         aligns = ["left" if "text" in css else "right" for _, css in cells]
         columns = figure_columns(widths, LINES_PADDING_MM, aligns, overflow=True)
         labels = [label for label, _ in cells]
@@ -170,6 +175,33 @@ def receipt_heading(*, for_pdf: bool) -> dict[str, Any]:
         (_("Gross amount"), ""),
     ]
     return table_heading(cells, RECEIPT_COLUMNS_MM, for_pdf=for_pdf)
+
+
+INVOICE_ROW_ALIGNS = ["left", "left", "right", "left", *["right"] * 5]
+RECEIPT_ROW_ALIGNS = ["left", "left", *["right"] * 4]
+
+
+def row_columns(widths_mm: Sequence[float | None], aligns: Sequence[str]) -> list[Column]:
+    """A whole item row's columns; the position may run into its cell's right padding."""
+    columns = figure_columns(full_widths(widths_mm), LINES_PADDING_MM, aligns)
+    position = columns[0]
+    return [Column(position.edge_mm, position.width_mm + LINES_PADDING_MM, "left"), *columns[1:]]
+
+
+INVOICE_ROW = row_columns(INVOICE_COLUMNS_MM, INVOICE_ROW_ALIGNS)
+RECEIPT_ROW = row_columns(RECEIPT_COLUMNS_MM, RECEIPT_ROW_ALIGNS)
+
+
+def with_row_text(
+    row: dict[str, Any], keys: Sequence[str], columns: Sequence[Column]
+) -> dict[str, Any]:
+    """For the PDF: the row after its position number (grey, a span of its own) as one text
+    under ``line``, the name wrapped in its column; else its figures as one text (or None)."""
+    position = str(row["position"])
+    values = [position, row["name"], *(row[key] for key in keys)]
+    text = aligned_row(values, 1, columns, font_size_pt=TEXT_PT)
+    row["line"] = text[len(position) :] if text else None
+    return row
 
 
 def with_figures_line(
@@ -210,6 +242,7 @@ def invoice_item_rows(items: list[InvoiceItem], *, for_pdf: bool = False) -> lis
     ]
     if for_pdf:
         for row in rows:
+            with_row_text(row, INVOICE_FIGURE_KEYS, INVOICE_ROW)
             with_figures_line(row, INVOICE_FIGURE_KEYS, INVOICE_FIGURES, font_size_pt=TEXT_PT)
     return rows
 
@@ -292,6 +325,7 @@ def receipt_item_rows(items: list[ReceiptItem], *, for_pdf: bool = False) -> lis
     ]
     if for_pdf:
         for row in rows:
+            with_row_text(row, RECEIPT_FIGURE_KEYS, RECEIPT_ROW)
             with_figures_line(row, RECEIPT_FIGURE_KEYS, RECEIPT_FIGURES, font_size_pt=TEXT_PT)
     return rows
 
