@@ -277,11 +277,28 @@ def totals_rows(labelled: Sequence[tuple[str, str]], *, for_pdf: bool) -> list[d
     return rows
 
 
+def totals_lines(totals: Sequence[dict[str, Any]]) -> str | None:
+    """The totals above the grand total as one text, if every line (the grand one too) has
+    its aligned line."""
+    if not totals[-1].get("figures"):
+        return None
+    return stacked_lines(totals[:-1])
+
+
 def document_totals(doc: Document, labels: Sequence[str], *, for_pdf: bool) -> list[dict]:
     """Net, VAT and gross of the whole document, under the given labels."""
     net, gross = doc.total_net, doc.total_gross
     amounts = [format_money(value, doc.currency) for value in (net, gross - net, gross)]
     return totals_rows(list(zip(labels, amounts, strict=True)), for_pdf=for_pdf)
+
+
+def stacked_lines(rows: Sequence[dict[str, Any]]) -> str | None:
+    """Rows whose figures are one line each, as one text of several lines (print.css gives it
+    the rows' pitch as line height); ``None`` unless every row has its line."""
+    lines = [row.get("figures") for row in rows]
+    if len(lines) < 2 or not all(lines):
+        return None
+    return "\n".join(lines)  # type: ignore[arg-type]
 
 
 def summary_heading(labels: Sequence[str], *, for_pdf: bool) -> dict[str, Any]:
@@ -303,10 +320,14 @@ def invoice_context(invoice: Invoice, *, for_pdf: bool = False) -> dict[str, Any
         "summary_heading": summary_heading(
             [_("VAT rate"), _("Net amount"), _("VAT amount"), _("Gross amount")], for_pdf=for_pdf
         ),
-        "vat_summary": vat_summary_rows(items, for_pdf=for_pdf),
-        "totals": document_totals(
-            invoice, (_("Total net"), _("Total VAT"), _("Total gross")), for_pdf=for_pdf
+        "vat_summary": (vat_summary := vat_summary_rows(items, for_pdf=for_pdf)),
+        "vat_summary_lines": stacked_lines(vat_summary),
+        "totals": (
+            totals := document_totals(
+                invoice, (_("Total net"), _("Total VAT"), _("Total gross")), for_pdf=for_pdf
+            )
         ),
+        "totals_lines": totals_lines(totals),
         "amount_due": format_money(invoice.total_gross, currency),
     }
 
@@ -338,9 +359,12 @@ def receipt_context(receipt: Receipt, *, for_pdf: bool = False) -> dict[str, Any
         "columns_mm": RECEIPT_COLUMNS_MM,
         "heading": receipt_heading(for_pdf=for_pdf),
         "items": receipt_item_rows(items, for_pdf=for_pdf),
-        "totals": document_totals(
-            receipt, (_("Net amount"), _("VAT amount"), _("Total")), for_pdf=for_pdf
+        "totals": (
+            totals := document_totals(
+                receipt, (_("Net amount"), _("VAT amount"), _("Total")), for_pdf=for_pdf
+            )
         ),
+        "totals_lines": totals_lines(totals),
     }
 
 

@@ -31,7 +31,7 @@ def one_cell_per_figure(monkeypatch):
             patch.setattr(printing, "aligned_heading", lambda *args, **kwargs: None)
             patch.setattr(printing, "aligned_row", lambda *args, **kwargs: None)
             html = printing.render_print_html(doc, for_pdf=True)
-            assert 'class="figures"' not in html
+            assert 'class="figures' not in html
             assert 'class="item"' not in html
             return pdf._write_with_defaults(html)
 
@@ -102,7 +102,8 @@ def test_rows_are_one_line_of_figures_unless_a_figure_does_not_fit(documents):
     regular, long_unit = documents[0], documents[5]
     html = printing.render_print_html(regular, for_pdf=True)
     assert html.count('class="item"') == 3  # a row: position, name and figures
-    assert html.count('class="figures"') == 1 + 1 + 3 + 3  # headings, VAT rates, totals
+    assert html.count('class="figures"') == 1 + 1 + 1  # two headings, the grand total
+    assert html.count('class="figures stacked"') == 2  # the VAT rates; the other totals
     assert html.count('class="num"') == 0
 
     fallback = printing.render_print_html(long_unit, for_pdf=True)
