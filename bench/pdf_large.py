@@ -81,7 +81,7 @@ def measure_html_print(invoice: Invoice, repeat: int) -> dict[str, Any]:
 def pdf_large_figures(merchant: Merchant, item_counts: tuple[int, ...], repeat: int) -> dict:
     """Per-page CPU of each size and of a two-page invoice; their ratio; the HTML print."""
     pdf.render_pdfs([_loaded(make_large_invoice(merchant, 3))])  # fonts, stylesheets
-    two_page = measure_invoice_pdf(make_large_invoice(merchant, TWO_PAGE_ITEMS), max(repeat, 3))
+    two_page = measure_invoice_pdf(make_large_invoice(merchant, TWO_PAGE_ITEMS), max(repeat, 5))
     sizes = {}
     for items in item_counts:
         invoice = make_large_invoice(merchant, items)
