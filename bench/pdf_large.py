@@ -22,8 +22,6 @@ from documents.models import Invoice
 from documents.printing import render_print_html
 from tests.rendering import factories
 
-ITEM_COUNTS = (10, 100, 1000, 5000)
-QUICK_ITEM_COUNTS = (10, 100, 1000)
 TWO_PAGE_ITEMS = 30
 RATIO_ITEMS = 1000
 
