@@ -28,6 +28,7 @@ class Options:
     pdf_docs: int
     pdf_repeat: int
     pdf_fonttools_docs: int
+    pdf_large_items: tuple[int, ...]
     csv_repeat: int
     workers: int
     pool: harness.PoolChoice
@@ -59,6 +60,12 @@ def parse_args(argv: list[str] | None = None) -> Options:
         "(default 20; --quick: 0)",
     )
     parser.add_argument(
+        "--pdf-large-items",
+        default=None,
+        help="comma-separated item counts of the large invoices measured per page "
+        "(default 10,100,1000,5000; --quick: 10,100,1000)",
+    )
+    parser.add_argument(
         "--only",
         default=",".join(SECTIONS),
         help="comma-separated sections to run: pdf, csv, night (default: all)",
@@ -85,6 +92,9 @@ def parse_args(argv: list[str] | None = None) -> Options:
             if args.pdf_fonttools_docs is not None
             else (0 if args.quick else 20)
         ),
+        pdf_large_items=tuple(
+            int(n) for n in (args.pdf_large_items or _items_default(args.quick)).split(",") if n
+        ),
         csv_repeat=1 if args.quick else 2,
         workers=args.workers,
         pool=pool,
@@ -94,15 +104,30 @@ def parse_args(argv: list[str] | None = None) -> Options:
     )
 
 
+# Item counts of the large invoices (bench.pdf_large, which needs Django set up first).
+PDF_LARGE_ITEMS = "10,100,1000,5000"
+PDF_LARGE_ITEMS_QUICK = "10,100,1000"
+
+
+def _items_default(quick: bool) -> str:
+    return PDF_LARGE_ITEMS_QUICK if quick else PDF_LARGE_ITEMS
+
+
+# Without the night, nothing talks to Google: no fake_google is started.
+NO_FAKE_GOOGLE = "http://127.0.0.1:9"
+
+
 def main(argv: list[str] | None = None) -> int:
     options = parse_args(argv)
     started = time.perf_counter()
     children: list[harness.Child] = []
     try:
         database_url = timed_step("fresh database", harness.fresh_database_url)
-        harness.flush_redis()
-        fake, fake_url = harness.start_fake_google()
-        children.append(fake)
+        fake, fake_url = None, NO_FAKE_GOOGLE
+        if "night" in options.sections:
+            harness.flush_redis()
+            fake, fake_url = harness.start_fake_google()
+            children.append(fake)
         harness.prepare_environment(database_url, fake_url)
         import django
 
@@ -116,12 +141,12 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def run_sections(
-    options: Options, fake: harness.Child, fake_url: str, children: list[harness.Child]
+    options: Options, fake: harness.Child | None, fake_url: str, children: list[harness.Child]
 ) -> dict[str, Any]:
     # Django is set up only now: these import models.
     from django.utils import timezone
 
-    from bench import dataset, figures, night
+    from bench import dataset, figures, night, pdf_large
     from bench.night import FakeGoogleControl
 
     machine = harness.machine_info()
@@ -130,12 +155,6 @@ def run_sections(
     merchants = timed_step(
         f"seed {options.merchants} merchants",
         lambda: dataset.seed_night_merchants(options.merchants, dataset.NightSizes(), now),
-    )
-    control = FakeGoogleControl(fake_url)
-    # Connecting is set-up, not the night: no latency for it.
-    control.configure(latency_ms=0)
-    integrations = timed_step(
-        "connect a Google account each", lambda: dataset.connect_all(merchants)
     )
     results: dict[str, Any] = {}
     if "pdf" in options.sections:
@@ -150,6 +169,13 @@ def run_sections(
                 f"1. PDF without HarfBuzz-Subset, {len(few)} documents",
                 lambda: figures.pdf_figures(few, options.pdf_repeat, fonttools_subsetting=True),
             )
+        if options.pdf_large_items:
+            results["pdf_large"] = timed_step(
+                f"1b. PDF of invoices of {', '.join(map(str, options.pdf_large_items))} items",
+                lambda: pdf_large.pdf_large_figures(
+                    merchants[0], options.pdf_large_items, options.pdf_repeat
+                ),
+            )
     if "csv" in options.sections:
         csv_merchants = {
             orders: timed_step(
@@ -163,7 +189,13 @@ def run_sections(
         results["csv"] = timed_step(
             "2. orders CSV", lambda: figures.csv_figures(csv_merchants, options.csv_repeat)
         )
-    if "night" in options.sections:
+    if "night" in options.sections and fake is not None:
+        control = FakeGoogleControl(fake_url)
+        # Connecting is set-up, not the night: no latency for it.
+        control.configure(latency_ms=0)
+        integrations = timed_step(
+            "connect a Google account each", lambda: dataset.connect_all(merchants)
+        )
         workers = night.start_night_workers(fake_url, options.workers, options.pool, children)
         night_figures = timed_step(
             f"3-4. night of {options.merchants} merchants, {options.workers} workers "
@@ -197,6 +229,7 @@ def run_sections(
             "pdf_docs": options.pdf_docs,
             "pdf_repeat": options.pdf_repeat,
             "pdf_fonttools_docs": options.pdf_fonttools_docs,
+            "pdf_large_items": options.pdf_large_items,
             "csv_repeat": options.csv_repeat,
             "workers": options.workers,
             "pool": options.pool.pool,

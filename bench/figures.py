@@ -40,11 +40,19 @@ def pdf_figures(
         **measured,
         "repeat": repeat,
         "fonttools_subsetting": fonttools_subsetting,
+        # On a host without HarfBuzz-Subset every write subsets with fontTools anyway.
+        "harfbuzz_subset_available": harfbuzz_subset_available(),
         **{
             f"{renderer}_docs_per_cpu_s": 1000 / measured[renderer]["cpu_ms_per_doc"]
             for renderer in ("naive", "unbatched", "fast")
         },
     }
+
+
+def harfbuzz_subset_available() -> bool:
+    import weasyprint.pdf.fonts as weasyprint_fonts
+
+    return weasyprint_fonts.harfbuzz_subset is not None
 
 
 # --- Orders CSV -----------------------------------------------------------------------------

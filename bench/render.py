@@ -139,6 +139,7 @@ def measure_pdf(
         "fast": fast,
         "speedup_cpu": naive["cpu_ms_per_doc"] / fast["cpu_ms_per_doc"],
         "batching_speedup_cpu": unbatched["cpu_ms_per_doc"] / fast["cpu_ms_per_doc"],
+        "bytes_ratio_vs_naive": fast["bytes_per_doc"] / naive["bytes_per_doc"],
     }
 
 

@@ -5,6 +5,10 @@ Externally issued invoices are not kept by the platform (S11), so they have no p
 Prints are in the merchant's language, whatever language the panel is in: what the merchant
 sees here is what the backup puts into Drive. The toolbar above the print is the panel's, in
 the language the user browses in.
+
+The PDF of a large document is never rendered inside the request (``documents.print_files``):
+the route answers with a page that says it is being prepared and refreshes itself until the
+worker's file is there, then serves that file.
 """
 
 from __future__ import annotations
@@ -14,7 +18,7 @@ from functools import wraps
 
 from django.conf import settings
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import redirect
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import translation
 from django.utils.cache import patch_cache_control
@@ -22,7 +26,8 @@ from django.utils.http import content_disposition_header
 
 from accounts.tenancy import get_for_merchant, merchant_required
 from documents.models import Invoice, Receipt
-from documents.pdf import RenderedFile, is_api_invoice, render_pdf
+from documents.pdf import PDF_MIMETYPE, RenderedFile, document_filename, is_api_invoice, render_pdf
+from documents.print_files import PrintFile, queue_once, renders_in_request, stored_pdf
 from documents.printing import render_print_html
 
 
@@ -74,6 +79,37 @@ def pdf_response(rendered: RenderedFile) -> HttpResponse:
     return response
 
 
+# Seconds between two looks of the "being prepared" page at the worker's file.
+PENDING_REFRESH_SECONDS = 3
+
+
+def pdf_or_pending(request: HttpRequest, doc: Invoice | Receipt, back_url: str) -> HttpResponse:
+    """The PDF, rendered now if it is small, else the worker's file or a page that waits."""
+    if renders_in_request(doc):
+        return pdf_response(render_pdf(doc))
+    print_file = PrintFile.of(doc, translation.get_language())
+    content = stored_pdf(print_file)
+    if content is not None:
+        return pdf_response(RenderedFile(document_filename(doc.number), PDF_MIMETYPE, content))
+    queue_once(print_file)
+    return pdf_pending_page(request, doc, back_url)
+
+
+def pdf_pending_page(request: HttpRequest, doc: Invoice | Receipt, back_url: str) -> HttpResponse:
+    """A panel page, in the language the user browses in, that reloads itself."""
+    panel_language = getattr(request, "LANGUAGE_CODE", settings.LANGUAGE_CODE)
+    context = {
+        "doc": doc,
+        "item_count": doc.items.count(),
+        "back_url": back_url,
+        "refresh_seconds": PENDING_REFRESH_SECONDS,
+    }
+    with translation.override(panel_language):
+        response = render(request, "documents/pdf_pending.html", context, status=202)
+    patch_cache_control(response, private=True, no_store=True)
+    return response
+
+
 @merchant_required
 @in_merchant_language
 def invoice_print(request: HttpRequest, pk: int) -> HttpResponse:
@@ -88,7 +124,8 @@ def invoice_print(request: HttpRequest, pk: int) -> HttpResponse:
 @merchant_required
 @in_merchant_language
 def invoice_pdf(request: HttpRequest, pk: int) -> HttpResponse:
-    return pdf_response(render_pdf(printable_invoice(request, pk)))
+    invoice = printable_invoice(request, pk)
+    return pdf_or_pending(request, invoice, reverse("documents:invoices"))
 
 
 @merchant_required
@@ -102,4 +139,5 @@ def receipt_print(request: HttpRequest, pk: int) -> HttpResponse:
 @merchant_required
 @in_merchant_language
 def receipt_pdf(request: HttpRequest, pk: int) -> HttpResponse:
-    return pdf_response(render_pdf(printable_receipt(request, pk)))
+    receipt = printable_receipt(request, pk)
+    return pdf_or_pending(request, receipt, reverse("documents:receipts"))

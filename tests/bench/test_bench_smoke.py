@@ -45,6 +45,8 @@ def run_bench(tmp_path: Path) -> tuple[subprocess.CompletedProcess, dict]:
         "200,2000",
         "--pdf-docs",
         "3",
+        "--pdf-large-items",
+        "10,40",
         "--json-out",
         str(out),
     ]
@@ -59,8 +61,12 @@ def test_bench_prints_the_table_and_writes_the_same_figures_as_json(tmp_path):
     done, payload = run_bench(tmp_path)
 
     figures = payload["figures"]
-    assert set(figures) == {"pdf", "csv", "night", "projection", "next_night"}
+    assert set(figures) == {"pdf", "pdf_large", "csv", "night", "projection", "next_night"}
     assert {figures["pdf"][r]["documents"] for r in ("naive", "unbatched", "fast")} == {3}
+    assert figures["pdf"]["bytes_ratio_vs_naive"] == 1.0
+    assert set(figures["pdf_large"]["sizes"]) == {"10", "40"}
+    assert figures["pdf_large"]["two_page"]["pages"] == 2
+    assert figures["pdf_large"]["page_cost_ratio"] > 0
     assert set(figures["csv"]) == {"200", "2000"}
     assert figures["csv"]["2000"]["rows"] == 2000
     night = figures["night"]
@@ -75,4 +81,4 @@ def test_bench_prints_the_table_and_writes_the_same_figures_as_json(tmp_path):
     assert payload["machine"]["cores"] and payload["machine"]["commit"]
     for row in payload["table"]:
         assert row["figure"] in done.stdout and row["measured"] in done.stdout
-    assert {row["number"] for row in payload["table"]} == {"1", "2", "3", "4"}
+    assert {row["number"] for row in payload["table"]} == {"1", "1b", "2", "3", "4"}

@@ -81,6 +81,13 @@ def test_fast_unbatched_and_naive_renders_look_the_same(batch, tmp_path):
         assert unbatched_pages == naive_pages
 
 
+def test_fast_pdfs_are_the_naive_pdfs_byte_for_byte(batch):
+    """Each file embeds only its own document's font subset: no byte more in Drive."""
+    naive = [pdf.render_pdf_naive(doc).content for doc in batch]
+
+    assert [f.content for f in pdf.render_pdfs(batch)] == naive
+
+
 def test_each_pdf_is_complete_on_its_own(batch):
     files = pdf.render_pdfs(batch)
 

@@ -135,3 +135,104 @@ def test_the_print_page_s_buttons_are_in_the_panel_s_language(merchant_client, r
     assert "Voltar" in toolbar and "Baixar PDF" in toolbar and "Imprimir" in toolbar
     assert "Non-fiscal receipt" in html
     assert '<html lang="en">' in html
+
+
+# --- PDFs of large documents: made by a worker, never inside the request ---------------------
+
+
+@pytest.fixture
+def large_limit(settings, monkeypatch):
+    """Documents of more than two items count as large; files go to an in-memory storage."""
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "default": {"BACKEND": "django.core.files.storage.InMemoryStorage"},
+    }
+    monkeypatch.setattr("documents.print_files.INLINE_PDF_MAX_ITEMS", 2)
+    from django.core.cache import cache
+
+    cache.clear()
+
+
+def test_large_pdf_is_prepared_by_a_worker_then_served(
+    merchant_client, merchant, large_limit, eager_celery, monkeypatch
+):
+    invoice = factories.make_invoice(merchant, "FV 50/11/2026", items=5)
+    url = reverse("documents:invoice_pdf", args=[invoice.pk])
+    rendered_in_request = []
+    monkeypatch.setattr(
+        "documents.print_views.render_pdf", lambda doc: rendered_in_request.append(doc)
+    )
+
+    waiting = merchant_client.get(url)
+
+    assert waiting.status_code == 202
+    page = waiting.content.decode()
+    assert "preparing the PDF" in page
+    assert "This document has 5 items" in page
+    assert '<meta http-equiv="refresh" content="3">' in page
+    assert "no-store" in waiting["Cache-Control"]
+    ready = merchant_client.get(url)
+    assert ready.status_code == 200
+    assert ready["Content-Type"] == "application/pdf"
+    assert "FV 50_11_2026.pdf" in ready["Content-Disposition"]
+    text = "\n".join(p.extract_text() for p in PdfReader(io.BytesIO(ready.content)).pages)
+    assert "FV 50/11/2026" in text
+    assert rendered_in_request == []
+
+
+def test_large_pdf_is_queued_once_while_the_page_waits(
+    merchant_client, merchant, large_limit, monkeypatch
+):
+    receipt = factories.make_receipt(merchant, "PAR 50/11/2026", items=4)
+    queued = []
+    monkeypatch.setattr(
+        "documents.tasks.prepare_print_pdf.delay", lambda *args: queued.append(args)
+    )
+    url = reverse("documents:receipt_pdf", args=[receipt.pk])
+
+    assert merchant_client.get(url).status_code == 202
+    assert merchant_client.get(url).status_code == 202
+    assert queued == [("receipt", receipt.pk, "en")]
+
+
+def test_a_changed_document_gets_a_new_file(merchant_client, merchant, large_limit, eager_celery):
+    from django.core.files.storage import default_storage
+
+    invoice = factories.make_invoice(merchant, "FV 51/11/2026", items=3)
+    url = reverse("documents:invoice_pdf", args=[invoice.pk])
+    merchant_client.get(url)
+    assert merchant_client.get(url).status_code == 200
+    invoice.buyer_name = "Another buyer"
+    invoice.save()
+
+    assert merchant_client.get(url).status_code == 202
+    ready = merchant_client.get(url)
+    assert "Another buyer" in PdfReader(io.BytesIO(ready.content)).pages[0].extract_text()
+    _, files = default_storage.listdir(f"prints/invoice/{invoice.pk}")
+    assert len(files) == 1  # the earlier version's file is gone
+
+
+def test_html_print_of_a_large_invoice_takes_a_fixed_number_of_queries(
+    merchant_client, merchant, django_assert_max_num_queries
+):
+    invoice = factories.make_invoice(merchant, "FV 52/11/2026", items=1000)
+    url = reverse("documents:invoice_print", args=[invoice.pk])
+
+    with django_assert_max_num_queries(6):
+        response = merchant_client.get(url)
+    html = response.content.decode()
+    assert html.count("<tr>") >= 1000
+    assert "Usługa pakowania na prezent #1000" in html
+
+
+def test_the_waiting_page_speaks_the_panels_language(
+    merchant_client, merchant, large_limit, monkeypatch, settings
+):
+    receipt = factories.make_receipt(merchant, "PAR 53/11/2026", items=3)
+    monkeypatch.setattr("documents.tasks.prepare_print_pdf.delay", lambda *args: None)
+    merchant_client.cookies[settings.LANGUAGE_COOKIE_NAME] = "pt-br"
+
+    page = merchant_client.get(reverse("documents:receipt_pdf", args=[receipt.pk]))
+
+    assert "PAR 53/11/2026: preparando o PDF" in page.content.decode()
+    assert "Este documento tem 3 itens" in page.content.decode()

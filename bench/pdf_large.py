@@ -1,0 +1,99 @@
+"""Large documents: CPU per page of invoices of 10 to 5,000 items, and their HTML print.
+
+A table that runs over many pages used to cost more per page as the pages grew (WeasyPrint
+issue #1296); the figure that says whether that is gone is ``page_cost_ratio``: CPU per page
+of the 1,000-item invoice over CPU per page of a two-page one. The HTML print of the
+1,000-item invoice (what the panel serves in a web request) is timed too.
+"""
+
+from __future__ import annotations
+
+import io
+import time
+from typing import Any
+
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from pypdf import PdfReader
+
+from accounts.models import Merchant
+from documents import pdf
+from documents.models import Invoice
+from documents.printing import render_print_html
+from tests.rendering import factories
+
+TWO_PAGE_ITEMS = 30
+RATIO_ITEMS = 1000
+
+
+def make_large_invoice(merchant: Merchant, items: int) -> Invoice:
+    """An invoice of ``items`` lines, the rendering tests' products in turn."""
+    return factories.make_invoice(merchant, f"FV {items}/LARGE/{merchant.pk}", items=items)
+
+
+def _loaded(invoice: Invoice) -> Invoice:
+    return Invoice.objects.prefetch_related("items").get(pk=invoice.pk)
+
+
+def measure_invoice_pdf(invoice: Invoice, repeat: int) -> dict[str, Any]:
+    """Best of ``repeat`` CPU times of ``render_pdfs`` for one invoice, per page."""
+    invoice = _loaded(invoice)
+    cpu_times, wall_times, content = [], [], b""
+    for _ in range(repeat):
+        cpu, wall = time.process_time(), time.perf_counter()
+        content = pdf.render_pdfs([invoice])[0].content
+        cpu_times.append(time.process_time() - cpu)
+        wall_times.append(time.perf_counter() - wall)
+    pages = len(PdfReader(io.BytesIO(content)).pages)
+    cpu = min(cpu_times)
+    return {
+        "items": invoice.items.count(),
+        "pages": pages,
+        "cpu_s": cpu,
+        "wall_s": min(wall_times),
+        "cpu_ms_per_page": 1000 * cpu / pages,
+        "bytes": len(content),
+        "repeat": repeat,
+    }
+
+
+def measure_html_print(invoice: Invoice, repeat: int) -> dict[str, Any]:
+    """The HTML print (the browser's page, one cell per figure): seconds and queries."""
+    cpu_times, wall_times = [], []
+    html = ""
+    for _ in range(repeat):
+        cpu, wall = time.process_time(), time.perf_counter()
+        with CaptureQueriesContext(connection) as queries:
+            html = render_print_html(_loaded(invoice), for_pdf=False, extra={})
+        cpu_times.append(time.process_time() - cpu)
+        wall_times.append(time.perf_counter() - wall)
+    return {
+        "items": invoice.items.count(),
+        "cpu_s": min(cpu_times),
+        "wall_s": min(wall_times),
+        "queries": len(queries.captured_queries),
+        "html_bytes": len(html.encode()),
+    }
+
+
+def pdf_large_figures(merchant: Merchant, item_counts: tuple[int, ...], repeat: int) -> dict:
+    """Per-page CPU of each size and of a two-page invoice; their ratio; the HTML print."""
+    pdf.render_pdfs([_loaded(make_large_invoice(merchant, 3))])  # fonts, stylesheets
+    two_page = measure_invoice_pdf(make_large_invoice(merchant, TWO_PAGE_ITEMS), max(repeat, 5))
+    sizes = {}
+    for items in item_counts:
+        invoice = make_large_invoice(merchant, items)
+        # The largest take seconds each: once is enough for a per-page figure.
+        sizes[str(items)] = measure_invoice_pdf(invoice, repeat if items <= 100 else 1)
+        if items == RATIO_ITEMS:
+            html_print = measure_html_print(invoice, repeat)
+    ratio_base = sizes.get(str(RATIO_ITEMS)) or sizes[str(max(item_counts))]
+    figures: dict[str, Any] = {
+        "two_page": two_page,
+        "sizes": sizes,
+        "ratio_items": ratio_base["items"],
+        "page_cost_ratio": ratio_base["cpu_ms_per_page"] / two_page["cpu_ms_per_page"],
+    }
+    if str(RATIO_ITEMS) in sizes:
+        figures["html_print"] = html_print
+    return figures
