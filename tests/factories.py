@@ -1,14 +1,14 @@
-"""Shared builders for the backup engine's tests: connected integrations without the UI."""
+"""Builders of the tests' rows: merchants, integrations (with or without a real grant), runs."""
 
 from __future__ import annotations
 
 from django.utils import timezone
 from google_auth_oauthlib.flow import Flow
 
-from accounts.models import Merchant
+from accounts.models import Merchant, User
 from integrations.google import oauth
 from integrations.google.service import fetch_account
-from integrations.models import GoogleDriveIntegration
+from integrations.models import BackupRun, GoogleDriveIntegration
 from tests.conftest import TEST_SERVER_CALLBACK
 
 MERCHANT_GOOGLE_EMAIL = "merchant@example.com"
@@ -51,3 +51,35 @@ def connect_integration(
         setattr(integration, name, value)
     integration.save()
     return integration
+
+
+def make_integration(
+    name: str = "Loja Azul",
+    *,
+    email: str | None = None,
+    status: str = GoogleDriveIntegration.Status.CONNECTED,
+    time_zone: str = "Europe/Warsaw",
+    **fields,
+) -> GoogleDriveIntegration:
+    """A merchant with one user and an integration that looks connected (no real grant)."""
+    merchant = Merchant.objects.create(name=name)
+    slug = name.lower().replace(" ", "-")
+    User.objects.create_user(
+        email=email or f"owner@{slug}.example", password="x", merchant=merchant
+    )
+    connected = status == GoogleDriveIntegration.Status.CONNECTED
+    fields.setdefault("refresh_token", "1//refresh-token" if connected else "")
+    return GoogleDriveIntegration.objects.create(
+        merchant=merchant,
+        status=status,
+        google_email=f"backup@{slug}.example",
+        google_account_id=f"perm-{slug}",
+        connected_at=timezone.now() if connected else None,
+        time_zone=time_zone,
+        **fields,
+    )
+
+
+def make_run(integration: GoogleDriveIntegration, **fields) -> BackupRun:
+    fields.setdefault("trigger", BackupRun.Trigger.MANUAL)
+    return BackupRun.objects.create(integration=integration, **fields)

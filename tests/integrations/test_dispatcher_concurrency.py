@@ -16,7 +16,8 @@ from django.db import connections
 
 from integrations import dispatcher
 from integrations.models import BackupRun
-from tests.engine.conftest import LATE_NIGHT, Enqueued, make_integration
+from tests.factories import make_integration
+from tests.integrations.conftest import LATE_NIGHT, Enqueued
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

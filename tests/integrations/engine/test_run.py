@@ -13,8 +13,9 @@ from documents.printing import format_amount
 from integrations.engine.run import execute_run
 from integrations.models import BackedUpFile, BackupRun
 from integrations.runs import RunOutcome
+from tests.factories import make_run
+from tests.integrations.conftest import NIGHT
 
-from .conftest import NIGHT
 from .helpers import (
     MONTH,
     NOV,
@@ -27,7 +28,6 @@ from .helpers import (
     folder_paths,
     invoice,
     md5,
-    new_run,
     receipt,
     run_backup,
     trash,
@@ -249,7 +249,7 @@ def test_a_run_of_an_integration_locked_by_another_worker_is_skipped(
     invoice(merchant, "FV 1/11/2026", NOV)
     other_worker = IntegrationLock(documents_only.pk)
     assert other_worker.acquire()
-    run = new_run(documents_only)
+    run = make_run(documents_only)
     try:
         outcome = execute_run(run.pk, now=NIGHT)
     finally:

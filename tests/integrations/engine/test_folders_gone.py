@@ -11,8 +11,8 @@ import pytest
 from integrations.engine.folders import FolderTree
 from integrations.google.client import DriveClient
 from integrations.models import BackedUpFile, BackupRun, DriveFolder
+from tests.integrations.conftest import FIRST_NIGHT, SECOND_NIGHT, WARSAW
 
-from .conftest import FIRST_NIGHT, SECOND_NIGHT, WARSAW
 from .helpers import (
     MONTH,
     NOV,

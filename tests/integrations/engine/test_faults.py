@@ -14,9 +14,9 @@ from integrations.engine.ledger import Ledger
 from integrations.engine.run import RunExecution, execute_run
 from integrations.google.client import RESUMABLE_THRESHOLD, DriveClient
 from integrations.models import BackedUpFile, BackupRun, GoogleDriveIntegration
-from tests.factories import connect_integration
+from tests.factories import connect_integration, make_run
+from tests.integrations.conftest import NIGHT
 
-from .conftest import NIGHT
 from .helpers import (
     NOV,
     counter,
@@ -24,7 +24,6 @@ from .helpers import (
     drive_files,
     invoice,
     md5,
-    new_run,
     receipt,
     run_backup,
 )
@@ -97,7 +96,7 @@ def test_crash_between_upload_and_ledger_completion_leaves_no_duplicate(
         original(self, row)
 
     monkeypatch.setattr(Ledger, "complete", crash_on_second)
-    run = new_run(documents_only)
+    run = make_run(documents_only)
     with pytest.raises(SystemError):
         execute_run(run.pk, now=NIGHT)
     run.refresh_from_db()
@@ -281,7 +280,7 @@ def test_google_down_is_retryable_and_counted_once_on_the_final_attempt(
     engine, documents_only, merchant, slept, settings
 ):
     docs = make_documents(merchant, 3)
-    run = new_run(documents_only)
+    run = make_run(documents_only)
     engine.configure(p_503=1.0)
 
     early = execute_run(run.pk, now=NIGHT, final_attempt=False)

@@ -8,8 +8,7 @@ from django.core.management import CommandError, call_command
 
 from accounts.models import User
 from integrations.models import BackupRun, GoogleDriveIntegration
-
-from .helpers import invoice, receipt
+from tests.integrations.engine.helpers import invoice, receipt
 
 
 def test_backup_now_runs_one_merchant_and_says_what_it_did(engine, integration, merchant, capsys):

@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from integrations import run_errors, tasks
 from integrations.models import BackupRun
-from tests.engine.conftest import make_integration, make_run
+from tests.factories import make_integration, make_run
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

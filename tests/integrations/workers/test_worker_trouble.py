@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from integrations import connection, dispatcher
 from integrations.models import BackedUpFile, BackupRun, GoogleDriveIntegration
-from tests.engine.scenario import (
+from tests.integrations.workers.scenario import (
     copies_per_document,
     file_paths,
     folder_paths,
@@ -19,7 +19,7 @@ from tests.engine.scenario import (
     runs_finished,
     tonight,
 )
-from tests.engine.worker import expire_integration_locks, sent_mail, wait_for
+from tests.integrations.workers.worker import expire_integration_locks, sent_mail, wait_for
 
 pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 

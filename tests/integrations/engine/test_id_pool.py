@@ -12,8 +12,8 @@ from integrations.engine.drive_ids import DriveIdPool
 from integrations.google.client import DriveClient
 from integrations.models import BackedUpFile, BackupRun, GoogleDriveIntegration, ReservedDriveId
 from tests.factories import connect_integration
+from tests.integrations.conftest import FIRST_NIGHT, SECOND_NIGHT
 
-from .conftest import FIRST_NIGHT, SECOND_NIGHT
 from .helpers import NOV, app_client, counter, documents_in_drive, invoice, run_backup
 
 OTHER_EMAIL = "other.account@example.com"

@@ -8,8 +8,8 @@ from collections import Counter
 from integrations import connection
 from integrations.models import DriveFolder, GoogleDriveIntegration
 from tests.factories import connect_integration
+from tests.integrations.conftest import FIRST_NIGHT, SECOND_NIGHT, WARSAW
 
-from .conftest import FIRST_NIGHT, SECOND_NIGHT, WARSAW
 from .helpers import (
     MONTH,
     NOV,

@@ -12,7 +12,7 @@ from django.utils import timezone, translation
 from accounts.models import User
 from integrations import notifications, run_errors
 from integrations.models import BackupRun, GoogleDriveIntegration
-from tests.engine.conftest import make_integration, make_run
+from tests.factories import make_integration, make_run
 
 pytestmark = pytest.mark.django_db
 

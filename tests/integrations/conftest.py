@@ -1,3 +1,6 @@
+"""Fixtures and moments of the integration's tests: the backup engine against fake_google,
+the dispatcher and tasks without workers, and real worker processes (workers/)."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -7,6 +10,7 @@ import pytest
 import redis
 
 from accounts.models import Merchant
+from backupsite.celery import app
 from integrations.engine import run as engine_run
 from integrations.models import GoogleDriveIntegration
 from tests.factories import connect_integration
@@ -18,6 +22,8 @@ NIGHT = dt.datetime(2026, 11, 23, 2, 0, 13, tzinfo=WARSAW)
 # Two nights in a row of the same month, for what the second one costs.
 FIRST_NIGHT = dt.datetime(2026, 11, 22, 2, 0, tzinfo=WARSAW)
 SECOND_NIGHT = dt.datetime(2026, 11, 23, 2, 0, tzinfo=WARSAW)
+# 05:30 in Warsaw: after every integration's start moment of the night of 23 November 2026.
+LATE_NIGHT = dt.datetime(2026, 11, 24, 5, 30, tzinfo=WARSAW)
 
 
 @pytest.fixture
@@ -61,3 +67,62 @@ def documents_only(integration) -> GoogleDriveIntegration:
     integration.backup_orders = False
     integration.save()
     return integration
+
+
+class Enqueued(list):
+    """Stands in for `runs.enqueue_after_commit`: records the run ids handed over."""
+
+    def __call__(self, run_id: int) -> None:
+        self.append(run_id)
+
+
+@pytest.fixture
+def enqueued() -> Enqueued:
+    return Enqueued()
+
+
+# --- Real workers (slow tests) ------------------------------------------------------------
+
+
+@pytest.fixture
+def broker():
+    """The session's broker database for this test and its workers, empty before and after."""
+    from tests.integrations.workers.worker import broker_url, point_app_at, redis_client
+
+    client = redis_client()
+    client.flushdb()
+    saved = app.conf.broker_url
+    point_app_at(app, broker_url())
+    yield client
+    point_app_at(app, saved)
+    client.flushdb()
+
+
+@pytest.fixture
+def mail_dir(tmp_path):
+    path = tmp_path / "mail"
+    path.mkdir()
+    return path
+
+
+@pytest.fixture
+def start_worker(google_settings, broker, mail_dir, tmp_path):
+    """Start `celery worker` processes (threads pool) against the test database; all are
+    stopped (or already killed) at teardown."""
+    from tests.integrations.workers.worker import Worker, worker_environment
+
+    workers = []
+
+    def start(name: str = "worker1", concurrency: int = 4, **env: str):
+        worker = Worker(
+            worker_environment(google_settings, mail_dir, **env),
+            tmp_path / f"{name}.log",
+            name,
+            concurrency,
+        )
+        workers.append(worker)
+        return worker.start()
+
+    yield start
+    for worker in workers:
+        worker.stop()

@@ -11,8 +11,8 @@ import pytest
 
 from integrations import dispatcher
 from integrations.models import BackedUpFile, BackupRun
-from tests.engine import scenario
-from tests.engine.scenario import (
+from tests.integrations.workers import scenario
+from tests.integrations.workers.scenario import (
     assert_pdf_shows,
     content_of,
     copies_per_document,
@@ -24,7 +24,7 @@ from tests.engine.scenario import (
     runs_finished,
     tonight,
 )
-from tests.engine.worker import wait_for
+from tests.integrations.workers.worker import wait_for
 
 pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 

@@ -14,7 +14,8 @@ from documents.models import Invoice
 from integrations import dispatcher, runs, schedule
 from integrations.models import BackupRun, GoogleDriveIntegration
 from integrations.runs import BackupNowRefused
-from tests.engine.conftest import LATE_NIGHT, WARSAW, make_integration, make_run
+from tests.factories import make_integration, make_run
+from tests.integrations.conftest import LATE_NIGHT, WARSAW
 
 UTC = dt.UTC
 SAO_PAULO = ZoneInfo("America/Sao_Paulo")

@@ -12,7 +12,7 @@ from integrations import tasks
 from integrations.engine import run as engine_run
 from integrations.models import BackupRun, GoogleDriveIntegration
 from integrations.runs import RunOutcome
-from tests.engine.conftest import make_integration, make_run
+from tests.factories import make_integration, make_run
 
 pytestmark = pytest.mark.django_db
 

@@ -14,7 +14,8 @@ from accounts.signals import merchant_time_zone_changed
 from integrations import dispatcher, schedule
 from integrations.forms import DriveSettingsForm
 from integrations.models import BackupRun, GoogleDriveIntegration
-from tests.engine.conftest import LATE_NIGHT, WARSAW, make_integration
+from tests.factories import make_integration
+from tests.integrations.conftest import LATE_NIGHT, WARSAW
 
 pytestmark = pytest.mark.django_db
 

@@ -13,22 +13,17 @@ from documents.models import Invoice, InvoiceItem, Receipt, ReceiptItem
 from integrations.engine.run import execute_run
 from integrations.google.client import DriveClient
 from integrations.google.oauth import credentials_from_refresh_token
-from integrations.models import BackupRun, GoogleDriveIntegration
-
-from .conftest import NIGHT
+from integrations.models import GoogleDriveIntegration
+from tests.factories import make_run
+from tests.integrations.conftest import NIGHT
 
 ROOT = "/BaseLinker Backup"
 NOV = dt.date(2026, 11, 1)
 MONTH = f"{ROOT}/2026/11"
 
 
-def new_run(integration: GoogleDriveIntegration, **fields) -> BackupRun:
-    fields.setdefault("trigger", BackupRun.Trigger.MANUAL)
-    return BackupRun.objects.create(integration=integration, **fields)
-
-
 def run_backup(integration: GoogleDriveIntegration, now: dt.datetime = NIGHT, **kwargs):
-    run = new_run(integration)
+    run = make_run(integration)
     outcome = execute_run(run.pk, now=now, **kwargs)
     run.refresh_from_db()
     return run, outcome

@@ -12,7 +12,7 @@ from django.utils import formats, timezone, translation
 
 from integrations import run_errors, run_history, tasks
 from integrations.models import BackupRun, GoogleDriveIntegration
-from tests.engine.conftest import make_integration, make_run
+from tests.factories import make_integration, make_run
 
 pytestmark = pytest.mark.django_db
 

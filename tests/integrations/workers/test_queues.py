@@ -96,7 +96,7 @@ def test_each_task_is_published_once_into_its_own_queue(broker):
 @pytest.mark.django_db(transaction=True)
 def test_a_worker_started_as_in_production_runs_the_dispatcher_from_its_queue(start_worker, broker):
     """No -Q on the command line (Procfile, bench): the worker consumes the dispatch queue."""
-    from tests.engine.worker import wait_for
+    from tests.integrations.workers.worker import wait_for
 
     worker = start_worker()
     tasks.dispatch_due_backups.delay()

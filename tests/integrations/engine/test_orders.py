@@ -12,9 +12,10 @@ from integrations.engine.ledger import Ledger
 from integrations.engine.run import execute_run
 from integrations.models import BackedUpFile, BackupRun
 from tests.accounts.factories import make_order
+from tests.factories import make_run
+from tests.integrations.conftest import NIGHT
 
-from .conftest import NIGHT
-from .helpers import ROOT, content_of, counter, drive_files, md5, new_run
+from .helpers import ROOT, content_of, counter, drive_files, md5
 
 
 def csv_rows(content: bytes) -> list[list[str]]:
@@ -38,7 +39,7 @@ def test_orders_csv_holds_the_orders_whose_status_changed_in_the_last_30_days(
     make_order(merchant, status_changed_at=NIGHT - dt.timedelta(days=30, minutes=1))
     make_order(merchant, status_changed_at=NIGHT + dt.timedelta(minutes=5))
 
-    run = new_run(integration)
+    run = make_run(integration)
     outcome = execute_run(run.pk, now=NIGHT)
     run.refresh_from_db()
 
@@ -63,7 +64,7 @@ def test_month_and_name_follow_the_merchant_time_zone(engine, integration, merch
     # 02:30 UTC on 1 December is still 30 November, 23:30, in São Paulo.
     moment = dt.datetime(2026, 12, 1, 2, 30, tzinfo=dt.UTC)
 
-    run = new_run(integration)
+    run = make_run(integration)
     execute_run(run.pk, now=moment)
 
     (stored,) = orders_files(engine)
@@ -76,10 +77,10 @@ def test_each_run_writes_a_new_csv_and_a_retried_run_does_not(
     integration.backup_invoices = integration.backup_receipts = False
     integration.save()
     make_order(merchant, status_changed_at=NIGHT - dt.timedelta(days=1))
-    first = new_run(integration)
+    first = make_run(integration)
     execute_run(first.pk, now=NIGHT)
 
-    second = new_run(integration)
+    second = make_run(integration)
     original = Ledger.complete
 
     def crash(self, row):
