@@ -10,7 +10,7 @@ from django.urls import reverse
 
 from documents.demo import minimal_pdf
 from documents.models import ApiInvoicePdf, Invoice, InvoiceItem
-from tests.accounts.factories import make_invoice, make_merchant
+from tests.factories import make_invoice, make_merchant
 
 pytestmark = pytest.mark.django_db
 

@@ -13,7 +13,7 @@ from django.urls import reverse
 from django.utils import translation
 
 from integrations import run_errors
-from tests.accounts.factories import make_merchant, make_order
+from tests.factories import make_merchant, make_order
 
 MESSAGES = Path(settings.BASE_DIR) / "locale" / "pt_BR" / "LC_MESSAGES"
 PLACEHOLDER = re.compile(r"%\(\w+\)[sd]|%[sd]|\{\w+\}|</?\w+[^>]*>")

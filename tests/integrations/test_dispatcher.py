@@ -14,7 +14,7 @@ from documents.models import Invoice
 from integrations import dispatcher, runs, schedule
 from integrations.models import BackupRun, GoogleDriveIntegration
 from integrations.runs import BackupNowRefused
-from tests.factories import make_integration, make_run
+from tests.factories import make_integration, make_invoice, make_run
 from tests.integrations.conftest import LATE_NIGHT, WARSAW
 
 UTC = dt.UTC
@@ -193,11 +193,10 @@ def invoices_only_under_external_accounting(name: str, *, api_invoice: bool = Fa
     merchant.external_accounting_enabled = True
     merchant.save()
     if api_invoice:
-        Invoice.objects.create(
-            merchant=merchant,
-            number="API 1/11/2026",
+        make_invoice(
+            merchant,
+            "API 1/11/2026",
             issue_date=dt.date(2026, 11, 2),
-            sale_date=dt.date(2026, 11, 2),
             seller_name=name,
             source=Invoice.Source.API,
         )

@@ -9,12 +9,12 @@ from decimal import Decimal
 
 import requests
 
-from documents.models import Invoice, InvoiceItem, Receipt, ReceiptItem
+from documents.models import Invoice, Receipt
 from integrations.engine.run import execute_run
 from integrations.google.client import DriveClient
 from integrations.google.oauth import credentials_from_refresh_token
 from integrations.models import GoogleDriveIntegration
-from tests.factories import make_run
+from tests.factories import make_invoice, make_receipt, make_run
 from tests.integrations.conftest import NIGHT
 
 ROOT = "/BaseLinker Backup"
@@ -84,41 +84,41 @@ def trash(integration: GoogleDriveIntegration, file_id: str) -> None:
 
 
 def invoice(merchant, number: str, day: dt.date, *, gross: str = "123.00", **fields) -> Invoice:
-    doc = Invoice.objects.create(
-        merchant=merchant,
-        number=number,
+    return make_invoice(
+        merchant,
+        number,
         issue_date=day,
-        sale_date=day,
         seller_name="Loja Azul Lda.",
         buyer_name="João Araújo",
         total_net=Decimal(gross) / Decimal("1.23"),
         total_gross=Decimal(gross),
+        items=[
+            {
+                "name": "Caneca",
+                "quantity": 1,
+                "unit_price_net": Decimal("100.00"),
+                "total_net": Decimal("100.00"),
+                "total_gross": Decimal(gross),
+            }
+        ],
         **fields,
     )
-    InvoiceItem.objects.create(
-        invoice=doc,
-        name="Caneca",
-        quantity=1,
-        unit_price_net=Decimal("100.00"),
-        total_net=Decimal("100.00"),
-        total_gross=Decimal(gross),
-    )
-    return doc
 
 
 def receipt(merchant, number: str, day: dt.date, *, gross: str = "49.90") -> Receipt:
-    doc = Receipt.objects.create(
-        merchant=merchant,
-        number=number,
+    return make_receipt(
+        merchant,
+        number,
         issue_date=day,
         seller_name="Loja Azul Lda.",
+        buyer_name="",
         total_gross=Decimal(gross),
+        items=[
+            {
+                "name": "Chá verde",
+                "quantity": 1,
+                "unit_price_gross": Decimal(gross),
+                "total_gross": Decimal(gross),
+            }
+        ],
     )
-    ReceiptItem.objects.create(
-        receipt=doc,
-        name="Chá verde",
-        quantity=1,
-        unit_price_gross=Decimal(gross),
-        total_gross=Decimal(gross),
-    )
-    return doc

@@ -12,7 +12,7 @@ from pypdf import PdfReader
 from documents.csv_export import HEADERS
 from documents.models import Order
 from integrations.models import BackupRun
-from tests.accounts.factories import make_order
+from tests.factories import make_order
 from tests.integrations.conftest import NIGHT
 
 from .helpers import NOV, content_of, documents_in_drive, drive_files, invoice, receipt, run_backup

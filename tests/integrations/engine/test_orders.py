@@ -11,8 +11,7 @@ import pytest
 from integrations.engine.ledger import Ledger
 from integrations.engine.run import execute_run
 from integrations.models import BackedUpFile, BackupRun
-from tests.accounts.factories import make_order
-from tests.factories import make_run
+from tests.factories import make_order, make_run
 from tests.integrations.conftest import NIGHT
 
 from .helpers import ROOT, content_of, counter, drive_files, md5

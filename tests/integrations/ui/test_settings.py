@@ -11,6 +11,7 @@ from accounts.time_zones import time_zone_choices
 from documents.models import Invoice
 from integrations.models import GoogleDriveIntegration
 from integrations.selection import something_to_back_up
+from tests.factories import make_invoice
 
 from .conftest import PAGE_URL, SETTINGS_URL, form_fields, integration_of, messages_of
 
@@ -77,11 +78,10 @@ def external_accounting(merchant):
 
 
 def _api_invoice(merchant) -> Invoice:
-    return Invoice.objects.create(
-        merchant=merchant,
-        number="FV 1/11/2026",
+    return make_invoice(
+        merchant,
+        "FV 1/11/2026",
         issue_date=dt.date(2026, 11, 2),
-        sale_date=dt.date(2026, 11, 2),
         seller_name="Loja Azul",
         source=Invoice.Source.API,
     )

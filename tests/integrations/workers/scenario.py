@@ -16,10 +16,10 @@ from django.utils import timezone, translation
 from pypdf import PdfReader
 
 from accounts.models import Merchant, User
-from documents.models import Invoice, InvoiceItem, Order, OrderItem, OrderStatus, Receipt
+from documents.models import Invoice, Order, OrderItem, OrderStatus, Receipt
 from documents.printing import format_amount
 from integrations.models import BackupRun, GoogleDriveIntegration
-from tests.factories import connect_integration
+from tests.factories import connect_integration, make_invoice, make_receipt
 
 WARSAW = ZoneInfo("Europe/Warsaw")
 
@@ -73,24 +73,24 @@ class Shop:
     def add_invoice(self, issue_date: dt.date | None = None, **fields) -> Invoice:
         day = issue_date or this_month_day(self.next_number())
         gross = Decimal(f"{100 + self.counter}.{self.counter % 100:02d}")
-        invoice = Invoice.objects.create(
-            merchant=self.merchant,
-            number=f"FV {self.counter}/{day:%m}/{day:%Y}",
+        total_net = (gross / Decimal("1.23")).quantize(Decimal("0.01"))
+        invoice = make_invoice(
+            self.merchant,
+            f"FV {self.counter}/{day:%m}/{day:%Y}",
             issue_date=day,
-            sale_date=day,
-            seller_name=self.merchant.name,
             buyer_name="Zdzisław Bąk",
-            total_net=(gross / Decimal("1.23")).quantize(Decimal("0.01")),
+            total_net=total_net,
             total_gross=gross,
+            items=[
+                {
+                    "name": "Kubek ceramiczny",
+                    "quantity": 1,
+                    "unit_price_net": total_net,
+                    "total_net": total_net,
+                    "total_gross": gross,
+                }
+            ],
             **fields,
-        )
-        InvoiceItem.objects.create(
-            invoice=invoice,
-            name="Kubek ceramiczny",
-            quantity=1,
-            unit_price_net=invoice.total_net,
-            total_net=invoice.total_net,
-            total_gross=gross,
         )
         self.invoices.append(invoice)
         return invoice
@@ -98,11 +98,10 @@ class Shop:
     def add_receipt(self, issue_date: dt.date | None = None) -> Receipt:
         day = issue_date or this_month_day(self.next_number())
         gross = Decimal(f"{20 + self.counter}.{(7 * self.counter) % 100:02d}")
-        receipt = Receipt.objects.create(
-            merchant=self.merchant,
-            number=f"PAR {self.counter}/{day:%m}/{day:%Y}",
+        receipt = make_receipt(
+            self.merchant,
+            f"PAR {self.counter}/{day:%m}/{day:%Y}",
             issue_date=day,
-            seller_name=self.merchant.name,
             buyer_name="João Araújo",
             total_net=(gross / Decimal("1.23")).quantize(Decimal("0.01")),
             total_gross=gross,
