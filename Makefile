@@ -5,7 +5,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 export PYTHONUNBUFFERED := 1
 
-.PHONY: run test test-fast test-moments lint format bench bench-dispatch install system services migrate seed clean
+.PHONY: run test test-fast test-moments lint format bench bench-dispatch install system services secrets migrate seed clean audit
 
 $(VENV)/.installed: requirements.txt
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV) || python3 -m venv $(VENV)
@@ -21,7 +21,11 @@ system:
 services: install
 	@scripts/ensure-services.sh
 
-migrate: install system
+# Development secrets, generated once (production sets SECRET_KEY and FIELD_ENCRYPTION_KEYS).
+secrets:
+	@$(PY) scripts/local_secrets.py var/local-secrets.env
+
+migrate: install system secrets
 	$(PY) manage.py migrate --noinput
 
 seed: migrate
@@ -33,7 +37,8 @@ run: install system services seed
 	@scripts/run.sh
 
 test: install system services
-	@scripts/ensure-system.sh chromium poppler
+	@scripts/ensure-system.sh chromium poppler promtool
+	@scripts/ensure-axe.sh >/dev/null
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 # The tests whose outcome depends on the date, the hour or the zone (backup engine, dispatcher,
@@ -62,7 +67,17 @@ format: install
 	$(VENV)/bin/ruff check --fix .
 	$(VENV)/bin/ruff format .
 
-bench: install system services
+# pip-audit in a virtualenv of its own (requirements-audit.txt), over the pinned requirements.
+AUDIT_VENV := var/audit-venv
+$(AUDIT_VENV)/.installed: requirements-audit.txt
+	@test -x $(AUDIT_VENV)/bin/python || $(PYTHON) -m venv $(AUDIT_VENV) || python3 -m venv $(AUDIT_VENV)
+	$(AUDIT_VENV)/bin/python -m pip install --quiet -r requirements-audit.txt
+	@touch $@
+
+audit: $(AUDIT_VENV)/.installed
+	@$(AUDIT_VENV)/bin/python scripts/audit.py requirements.txt
+
+bench: install system services secrets
 	$(PY) -m bench $(BENCH_ARGS)
 
 bench-dispatch: install services

@@ -50,10 +50,8 @@ class SignupForm(forms.Form):
         return name if is_known_time_zone(name) else ""
 
     def clean_email(self) -> str:
-        email = User.objects.normalize_email(self.cleaned_data["email"]).lower()
-        if User.objects.filter(email__iexact=email).exists():
-            raise forms.ValidationError(_("An account with this e-mail address already exists."))
-        return email
+        # Whether the address has an account is never said here (accounts.signup).
+        return User.objects.normalize_email(self.cleaned_data["email"]).lower()
 
     def clean(self) -> dict:
         cleaned = super().clean()
@@ -69,8 +67,9 @@ class SignupForm(forms.Form):
         return cleaned
 
     @transaction.atomic
-    def save(self, *, language: str) -> User:
-        """The merchant and its first user; ``language`` is the one the sign-up page was in."""
+    def save(self, *, language: str, active: bool = True) -> User:
+        """The merchant and its first user; ``language`` is the one the sign-up page was in.
+        An inactive user logs in once the e-mail's confirmation link activated it."""
         language = supported_language(language)
         merchant = Merchant.objects.create(
             name=self.cleaned_data["merchant_name"],
@@ -81,6 +80,7 @@ class SignupForm(forms.Form):
             email=self.cleaned_data["email"],
             password=self.cleaned_data["password1"],
             merchant=merchant,
+            is_active=active,
         )
 
 

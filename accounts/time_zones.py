@@ -30,6 +30,7 @@ COMMON_TIME_ZONES = (
 
 # Where most merchants who sign up in a language live, for a browser that names no zone.
 LANGUAGE_TIME_ZONES = {
+    "pl": "Europe/Warsaw",
     "pt-br": "America/Sao_Paulo",
 }
 

@@ -13,7 +13,9 @@ from django.views.decorators.http import require_http_methods, require_POST
 from accounts.forms import EmailAuthenticationForm, MerchantSettingsForm, SignupForm
 from accounts.models import Merchant
 from accounts.signals import merchant_time_zone_changed
+from accounts.signup import activate, register, user_to_confirm
 from accounts.tenancy import merchant_required
+from accounts.throttling import too_many_signups
 from documents.models import merchant_has_api_invoices
 
 
@@ -29,11 +31,31 @@ def signup(request: HttpRequest) -> HttpResponse:
         return redirect("documents:orders")
     form = SignupForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        user = form.save(language=translation.get_language())
-        login(request, user, backend="django.contrib.auth.backends.ModelBackend")
-        messages.success(request, _("Welcome! Your merchant account is ready."))
-        return redirect("documents:orders")
+        if too_many_signups(request, form.cleaned_data["email"]):
+            form.add_error(None, _("Too many sign-ups from here. Please try again in an hour."))
+            return render(request, "accounts/signup.html", {"form": form}, status=429)
+        register(form, language=translation.get_language())
+        return redirect("accounts:signup_sent")
     return render(request, "accounts/signup.html", {"form": form})
+
+
+def signup_sent(request: HttpRequest) -> HttpResponse:
+    return render(request, "accounts/signup_sent.html")
+
+
+@require_http_methods(["GET", "POST"])
+def signup_confirm(request: HttpRequest, uidb64: str, token: str) -> HttpResponse:
+    """GET shows a button, POST activates: a mail scanner that opens the link activates
+    nothing and does not spend it."""
+    user = user_to_confirm(uidb64, token)
+    if user is None:
+        return render(request, "accounts/signup_confirm.html", {"valid": False}, status=400)
+    if request.method == "GET":
+        return render(request, "accounts/signup_confirm.html", {"valid": True, "account": user})
+    activate(user)
+    login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+    messages.success(request, _("Welcome! Your merchant account is ready."))
+    return redirect("documents:orders")
 
 
 def _settings_page(request: HttpRequest, form: MerchantSettingsForm, **extra) -> HttpResponse:

@@ -1,17 +1,25 @@
 """Settings for Drive Backup, read from the environment (django-environ).
 
-Every variable is optional on a developer machine; production sets at least SECRET_KEY,
-DATABASE_URL, REDIS_URL, FIELD_ENCRYPTION_KEYS, EMAIL_URL and the Google OAuth client.
+Production sets at least SECRET_KEY, FIELD_ENCRYPTION_KEYS, ALLOWED_HOSTS, DATABASE_URL,
+REDIS_URL, EMAIL_URL and the Google OAuth client; without the first two nothing starts. On a
+developer machine `make run` generates those two into var/local-secrets.env, and the test run
+supplies random ones (tests/settings.py).
 """
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import os
 import tempfile
+from datetime import timedelta
 from pathlib import Path
-from urllib.parse import urlsplit
+from urllib.parse import parse_qsl, urlsplit
 
 import environ
+from cryptography.fernet import Fernet
+from csp.constants import NONCE, NONE, SELF
+from django.core.exceptions import ImproperlyConfigured
 from kombu import Queue
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -38,8 +46,40 @@ def read_fake_google_env(path: Path) -> None:
 
 read_fake_google_env(BASE_DIR / "var" / "fake-google.env")
 
-# A development key only: production must set SECRET_KEY.
-SECRET_KEY = env("SECRET_KEY", default="dev-only-insecure-key-change-me-3f9a1c")
+# --- Secrets (security) -------------------------------------------------------------------
+# No secret is written in the code. What the environment and .env leave unset may come from
+# the development file `make run` generates (scripts/local_secrets.py); with neither, web,
+# worker and every manage.py command refuse to start rather than run with a guessable key.
+environ.Env.read_env(BASE_DIR / "var" / "local-secrets.env", overwrite=False)
+
+
+def required_secret(name: str, value: object) -> None:
+    if not value:
+        raise ImproperlyConfigured(
+            f"{name} is not set. Set it in the environment (production: a secret of its own, "
+            "see README, Configuration); on a developer machine `make run` generates it into "
+            "var/local-secrets.env."
+        )
+
+
+SECRET_KEY = env("SECRET_KEY", default="")
+required_secret("SECRET_KEY", SECRET_KEY)
+# Comma-separated Fernet keys for the refresh tokens at rest; the first one encrypts, all of
+# them decrypt (rotate_encryption_keys). Never derived from SECRET_KEY: one secret leaked or
+# rotated must not take the other with it.
+FIELD_ENCRYPTION_KEYS = env.list("FIELD_ENCRYPTION_KEYS", default=[])
+required_secret("FIELD_ENCRYPTION_KEYS", [key for key in FIELD_ENCRYPTION_KEYS if key.strip()])
+for _position, _key in enumerate(FIELD_ENCRYPTION_KEYS, start=1):
+    try:
+        Fernet(_key.strip().encode())
+    except ValueError:
+        raise ImproperlyConfigured(
+            f"FIELD_ENCRYPTION_KEYS: key {_position} is not a Fernet key (32 bytes, URL-safe "
+            "base64; generate one with: python -c 'from cryptography.fernet import Fernet; "
+            "print(Fernet.generate_key().decode())')."
+        ) from None
+# --- end of secrets -----------------------------------------------------------------------
+
 DEBUG = env.bool("DEBUG", default=False)
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "[::1]"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
@@ -56,10 +96,13 @@ INSTALLED_APPS = [
     "accounts",
     "documents",
     "integrations",
+    "axes",
+    "csp",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "backupsite.csp.PanelCSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -69,6 +112,8 @@ MIDDLEWARE = [
     "accounts.middleware.MerchantTimeZoneMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last, as django-axes asks: it turns a locked-out log-in into the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "backupsite.urls"
@@ -116,13 +161,39 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+# --- Log-in throttling (security) ---------------------------------------------------------
+# django-axes counts failed log-ins (the panel's and the admin's) per e-mail address and client
+# address: after AXES_FAILURE_LIMIT of them that pair is refused for LOGIN_LOCKOUT_MINUTES
+# (the page says so, answer 429), and a success resets the count. Keyed on the pair, so an
+# attacker elsewhere cannot lock a merchant out of their own account.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = env.int("LOGIN_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = timedelta(minutes=env.int("LOGIN_LOCKOUT_MINUTES", default=15))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+# The log-in forms (the panel's and the admin's) post and authenticate the e-mail address as
+# "username"; axes would look for the model's USERNAME_FIELD, "email", and count nobody.
+AXES_USERNAME_FORM_FIELD = "username"
+AXES_LOCKOUT_CALLABLE = "accounts.throttling.lockout_response"
+AXES_CLIENT_IP_CALLABLE = "accounts.throttling.client_ip"
+# Sign-ups per client address, and confirmation e-mails per address they go to.
+SIGNUP_RATE_LIMIT = env("SIGNUP_RATE_LIMIT", default="10/h")
+SIGNUP_EMAIL_RATE_LIMIT = env("SIGNUP_EMAIL_RATE_LIMIT", default="3/h")
+# --- end of log-in throttling -------------------------------------------------------------
+
 LOGIN_URL = "accounts:login"
 LOGIN_REDIRECT_URL = "documents:orders"
 LOGOUT_REDIRECT_URL = "accounts:login"
 
 LANGUAGE_CODE = "en"
-LANGUAGES = [("en", "English"), ("pt-br", "Português (Brasil)")]
+# Each language under its own name: the header's switch and the merchant's document language.
+LANGUAGES = [("en", "English"), ("pl", "Polski"), ("pt-br", "Português (Brasil)")]
 LOCALE_PATHS = [BASE_DIR / "locale"]
+# Unambiguous dates ("6 Dec 2026, 15:40") in every language of the panel.
+FORMAT_MODULE_PATH = ["backupsite.formats"]
 TIME_ZONE = env("TIME_ZONE", default="UTC")
 USE_I18N = True
 USE_TZ = True
@@ -130,29 +201,74 @@ USE_TZ = True
 STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
 STATICFILES_DIRS = [BASE_DIR / "static"]
+
+
+# --- Uploaded files (security) ------------------------------------------------------------
+# PDFs sent in through the invoice API live here, never in database rows: a directory by
+# default, S3-compatible object storage (django-storages) when MEDIA_STORAGE_URL says
+# s3://bucket/optional/prefix[?endpoint_url=https://...&region_name=...]; the credentials come
+# from boto3's usual sources (AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or the machine's role).
+# Nothing here is served over HTTP: the panel and the backup read the files through the model.
+MEDIA_ROOT = env.path("MEDIA_ROOT", default=BASE_DIR / "media")
+MEDIA_STORAGE_URL = env("MEDIA_STORAGE_URL", default="")
+
+
+def file_storage(url: str) -> dict:
+    if not url:
+        return {"BACKEND": "django.core.files.storage.FileSystemStorage"}
+    parts = urlsplit(url)
+    if parts.scheme != "s3" or not parts.hostname:
+        raise ImproperlyConfigured(
+            f"MEDIA_STORAGE_URL must look like s3://bucket/prefix, not {url!r}."
+        )
+    options = {
+        "bucket_name": parts.hostname,
+        "location": parts.path.strip("/"),
+        "default_acl": "private",
+        "file_overwrite": False,
+        "querystring_auth": True,
+        **dict(parse_qsl(parts.query)),
+    }
+    return {"BACKEND": "storages.backends.s3.S3Storage", "OPTIONS": options}
+
+
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "default": file_storage(MEDIA_STORAGE_URL),
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
+# --- end of uploaded files ----------------------------------------------------------------
 
+
+# --- HTTPS (security) ---------------------------------------------------------------------
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
-# Behind HTTPS set SECURE_COOKIES=true (and SECURE_PROXY_SSL_HEADER via a proxy that sets
-# X-Forwarded-Proto); local runs and tests are plain http on loopback.
-SESSION_COOKIE_SECURE = env.bool("SECURE_COOKIES", default=False)
-CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
-if env.bool("BEHIND_HTTPS_PROXY", default=False):
+# SECURE_COOKIES=true says the site is served over HTTPS (production); local runs and tests
+# are plain http on loopback. It turns on, each overridable by its own variable: secure
+# cookies, the redirect of plain http to https and HSTS for a year with subdomains and the
+# preload flag, so that `manage.py check --deploy` has nothing to report.
+SERVED_OVER_HTTPS = env.bool("SECURE_COOKIES", default=False)
+SESSION_COOKIE_SECURE = SERVED_OVER_HTTPS
+CSRF_COOKIE_SECURE = SERVED_OVER_HTTPS
+# Behind a proxy the client's address is the last one of X-Forwarded-For (throttling).
+BEHIND_PROXY = env.bool("BEHIND_HTTPS_PROXY", default=False)
+if BEHIND_PROXY:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=SERVED_OVER_HTTPS)
+if not SECURE_SSL_REDIRECT and env.bool("HTTPS_REDIRECT_BY_PROXY", default=False):
+    # The proxy in front already sends every plain-http request to https (the equivalent of
+    # SECURE_SSL_REDIRECT, which Django cannot see).
+    SILENCED_SYSTEM_CHECKS = ["security.W008"]
+# Probes of a process supervisor or load balancer speak plain http to the process itself.
+SECURE_REDIRECT_EXEMPT = [r"^healthz/?$", r"^readyz/?$", r"^metrics/?$"]
+SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=365 * 24 * 3600 * SERVED_OVER_HTTPS)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=True)
+SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=True)
+# --- end of HTTPS -------------------------------------------------------------------------
 
 # --- E-mail -------------------------------------------------------------------------------
 EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://")
 vars().update(EMAIL_CONFIG)
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="Drive Backup <no-reply@example.com>")
-
-# --- Encryption of secrets at rest ----------------------------------------------------------
-# Comma-separated Fernet keys; the first one encrypts, all of them decrypt (key rotation).
-# The development default is derived from SECRET_KEY so a fresh checkout works.
-FIELD_ENCRYPTION_KEYS = env.list("FIELD_ENCRYPTION_KEYS", default=[])
 
 # --- Redis and Celery ---------------------------------------------------------------------
 REDIS_URL = env("REDIS_URL", default="redis://127.0.0.1:6379/0")
@@ -192,6 +308,53 @@ CELERY_TASK_DEFAULT_QUEUE = "celery"
 DISPATCH_QUEUE = "dispatch"
 CELERY_TASK_QUEUES = (Queue(CELERY_TASK_DEFAULT_QUEUE), Queue(DISPATCH_QUEUE))
 CELERY_TASK_ROUTES = {"integrations.tasks.dispatch_due_backups": {"queue": DISPATCH_QUEUE}}
+
+# --- Rate limits of the invoice API (security) --------------------------------------------
+# Counters shared by every web process, in Redis (django-ratelimit counts in the cache).
+CACHES = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": REDIS_URL,
+        "KEY_PREFIX": "drivebackup",
+    }
+}
+# Requests per merchant to the invoice API ("120/m": 120 a minute; s, m, h, d), and the bytes of
+# PDFs a merchant may keep through it.
+API_RATE_LIMIT = env("API_RATE_LIMIT", default="120/m")
+API_STORAGE_QUOTA_BYTES = env.int("API_STORAGE_QUOTA_BYTES", default=1024**3)
+# --- end of rate limits -------------------------------------------------------------------
+
+# --- Content-Security-Policy (security) ---------------------------------------------------
+# Scripts and <style> elements run only from our origin or with the answer's nonce
+# (nonce="{{ request.csp_nonce }}"); style attributes are allowed (the print's column
+# widths; autoescaped data cannot open one), and so is the print page's one inline handler,
+# by its hash. backupsite.csp adds Google's sign-in origin to form-action.
+
+
+def csp_source_hash(source: str) -> str:
+    digest = base64.b64encode(hashlib.sha256(source.encode()).digest()).decode()
+    return f"'sha256-{digest}'"
+
+
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF, NONCE],
+        # onclick="window.print()" on the print page's toolbar, allowed by its hash alone.
+        "script-src-attr": ["'unsafe-hashes'", csp_source_hash("window.print()")],
+        "style-src": [SELF, NONCE],
+        "style-src-elem": [SELF, NONCE],
+        "style-src-attr": ["'unsafe-inline'"],
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+        "base-uri": [NONE],
+        "object-src": [NONE],
+    }
+}
+# --- end of Content-Security-Policy -------------------------------------------------------
 
 # --- Google -------------------------------------------------------------------------------
 GOOGLE_OAUTH_CLIENT_ID = env("GOOGLE_OAUTH_CLIENT_ID", default="")
@@ -284,3 +447,30 @@ LOGGING = {
         "fontTools": {"level": "WARNING"},
     },
 }
+
+# --- Operations: health checks, metrics, operator alerts, log format --------------------
+# (one block; see the README's Operating section)
+from email.utils import getaddresses  # noqa: E402
+
+from backupsite.logging import use_log_format  # noqa: E402
+
+INSTALLED_APPS += ["monitoring"]
+# First: /healthz, /readyz and /metrics answer probes and scrapers addressed by IP, over plain
+# HTTP, before host validation, redirects and sessions.
+MIDDLEWARE.insert(0, "monitoring.middleware.OperationsEndpointsMiddleware")
+# /metrics: a request carrying this bearer token, or coming from one of these networks
+# (comma-separated CIDRs), may read; with neither set, loopback clients only.
+METRICS_BEARER_TOKEN = env("METRICS_BEARER_TOKEN", default="")
+METRICS_ALLOWED_NETWORKS = env.list("METRICS_ALLOWED_NETWORKS", default=[])
+# /readyz fails when beat's last dispatcher pass is older than this (3 passes by default).
+HEALTH_DISPATCHER_MAX_AGE_SECONDS = env.int(
+    "HEALTH_DISPATCHER_MAX_AGE_SECONDS", default=3 * BACKUP_DISPATCH_INTERVAL_SECONDS
+)
+HEALTH_CHECK_TIMEOUT_SECONDS = env.float("HEALTH_CHECK_TIMEOUT_SECONDS", default=2.0)
+# Who gets the operator e-mails (a night's runs not finished by the end of the window):
+# "Ops <ops@example.com>, oncall@example.com".
+ADMINS = [
+    (name, address) for name, address in getaddresses(env.list("ADMINS", default=[])) if address
+]
+SERVER_EMAIL = env("SERVER_EMAIL", default=DEFAULT_FROM_EMAIL)
+LOGGING = use_log_format(LOGGING, env("LOG_FORMAT", default="plain"))

@@ -5,7 +5,10 @@ from __future__ import annotations
 import uuid
 from decimal import Decimal
 
-from django.db import models
+from django.core.files.base import ContentFile
+from django.db import models, transaction
+from django.db.models.signals import post_delete
+from django.dispatch import receiver
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -198,17 +201,45 @@ class InvoiceItem(models.Model):
         return self.name
 
 
+def api_pdf_path(instance: ApiInvoicePdf, filename: str) -> str:
+    """Where a received PDF lives in the file storage: one folder per merchant."""
+    return f"api-invoices/{instance.invoice.merchant_id}/{instance.invoice.uuid}.pdf"
+
+
 class ApiInvoicePdf(models.Model):
-    """The PDF a merchant's own system sent with an invoice; backed up as received."""
+    """The PDF a merchant's own system sent with an invoice; backed up as received.
+
+    The bytes live in Django's file storage (a directory, or S3-compatible storage), not in
+    the database; ``content`` reads them, and assigning bytes to it stores them on save.
+    """
 
     invoice = models.OneToOneField(Invoice, on_delete=models.CASCADE, related_name="api_pdf")
-    content = models.BinaryField()
+    file = models.FileField(upload_to=api_pdf_path, max_length=255)
     sha256 = models.CharField(max_length=64)
     size = models.PositiveIntegerField()
     received_at = models.DateTimeField(auto_now_add=True)
 
     def __str__(self) -> str:
         return f"PDF of {self.invoice_id}"
+
+    @property
+    def content(self) -> bytes:
+        """The PDF's bytes, as received (what the backup uploads)."""
+        with self.file.open("rb") as stored:
+            return stored.read()
+
+    @content.setter
+    def content(self, data: bytes) -> None:
+        self.file = ContentFile(bytes(data), name="invoice.pdf")
+
+
+@receiver(post_delete, sender=ApiInvoicePdf)
+def _delete_stored_pdf(sender, instance: ApiInvoicePdf, **kwargs) -> None:
+    # Deleting the invoice (or its merchant) deletes the row; the file goes with it, once the
+    # deletion is committed (a rolled-back one keeps it).
+    if instance.file:
+        name, storage = instance.file.name, instance.file.storage
+        transaction.on_commit(lambda: storage.delete(name))
 
 
 class Receipt(AccountingDocument):

@@ -34,6 +34,8 @@ from decimal import Decimal
 from functools import cached_property
 from pathlib import Path
 from typing import Any
+from urllib.parse import unquote, urlsplit
+from urllib.request import url2pathname
 
 from django.db.models import Model, prefetch_related_objects
 from django.template.loader import render_to_string
@@ -265,9 +267,20 @@ class BundledFontsOnlyFetcher(URLFetcher):
         super().__init__(allowed_protocols=["file"], fail_on_errors=True)
 
     def fetch(self, url: str, headers: dict | None = None):  # type: ignore[override]
-        if not url.startswith(FONTS_DIR.as_uri() + "/"):
+        # Compared as the real path the URL names, not as text: "fonts/%2e%2e/..." or a
+        # symbolic link starts with the fonts folder's URL yet names a file outside it.
+        return super().fetch(self.bundled_font_path(url).as_uri(), headers)
+
+    @staticmethod
+    def bundled_font_path(url: str) -> Path:
+        """The real path of a file: URL inside the fonts folder; ValueError for any other."""
+        parts = urlsplit(url)
+        if parts.scheme != "file" or parts.netloc not in ("", "localhost") or parts.query:
             raise ValueError(f"Prints may not load {url!r}")
-        return super().fetch(url, headers)
+        path = Path(url2pathname(unquote(parts.path))).resolve()
+        if not path.is_relative_to(FONTS_DIR.resolve()) or not path.is_file():
+            raise ValueError(f"Prints may not load {url!r}")
+        return path
 
 
 def font_face_css() -> str:

@@ -57,6 +57,9 @@ def print_page(
         "pdf_url": pdf_url,
         "back_url": back_url,
         "panel_language": getattr(request, "LANGUAGE_CODE", settings.LANGUAGE_CODE),
+        # The page's inline stylesheet runs under the Content-Security-Policy's nonce (str():
+        # django-csp puts a nonce into the header only once it has been read).
+        "csp_nonce": str(getattr(request, "csp_nonce", "")),
     }
     html = render_print_html(doc, for_pdf=False, extra=extra)
     response = HttpResponse(html)

@@ -17,9 +17,13 @@ from datetime import datetime, timedelta
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
-from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Merchant, User
+from integrations.connect_errors import (  # noqa: F401 (re-exported for the views)
+    ConnectError,
+    ConnectFailure,
+    already_connected_message,
+)
 from integrations.google import oauth
 from integrations.google.service import GoogleAccount, fetch_account
 from integrations.models import GoogleDriveIntegration
@@ -31,70 +35,6 @@ PENDING_MAX_AGE = timedelta(minutes=10)
 GOOGLE_PERMISSIONS_URL = "https://myaccount.google.com/permissions"
 
 
-class ConnectFailure(enum.Enum):
-    NOT_CONFIGURED = "not_configured"
-    NO_PENDING = "no_pending"
-    STATE_MISMATCH = "state_mismatch"
-    EXPIRED = "expired"
-    DENIED = "denied"
-    GOOGLE_ERROR = "google_error"
-    CODE_REJECTED = "code_rejected"
-    UNREACHABLE = "unreachable"
-    BAD_RESPONSE = "bad_response"
-    NO_REFRESH_TOKEN = "no_refresh_token"
-    SCOPE_MISSING = "scope_missing"
-    ACCOUNT_UNREADABLE = "account_unreadable"
-
-    @property
-    def message(self) -> str:
-        return str(_FAILURE_MESSAGES[self])
-
-
-_FAILURE_MESSAGES = {
-    ConnectFailure.NOT_CONFIGURED: _(
-        "Google Drive is not set up on this server yet. Please contact support."
-    ),
-    ConnectFailure.NO_PENDING: _(
-        "This answer from Google does not match a connection started in this browser, or it "
-        "was already used. Nothing was changed. Please press “Connect Google account” again."
-    ),
-    ConnectFailure.STATE_MISMATCH: _(
-        "This answer from Google does not belong to the connection started in this browser, "
-        "so it was ignored. Nothing was changed. Please press “Connect Google account” again."
-    ),
-    ConnectFailure.EXPIRED: _(
-        "The connection took too long and expired. Nothing was changed. "
-        "Please press “Connect Google account” again."
-    ),
-    ConnectFailure.DENIED: _("You did not allow access to Google Drive, so nothing was connected."),
-    ConnectFailure.GOOGLE_ERROR: _(
-        "Google could not complete the authorization. Nothing was changed. Please try again."
-    ),
-    ConnectFailure.CODE_REJECTED: _(
-        "Google did not accept the authorization, probably because it expired or was already "
-        "used. Nothing was changed. Please press “Connect Google account” again."
-    ),
-    ConnectFailure.UNREACHABLE: _(
-        "Google could not be reached to complete the connection. Nothing was changed. "
-        "Please try again in a few minutes."
-    ),
-    ConnectFailure.BAD_RESPONSE: _(
-        "Google answered in an unexpected way. Nothing was changed. Please try again."
-    ),
-    ConnectFailure.NO_REFRESH_TOKEN: _(
-        "Google did not grant lasting access, which the nightly backups need. Nothing was "
-        "changed. Please press “Connect Google account” again."
-    ),
-    ConnectFailure.SCOPE_MISSING: _(
-        "Access to Google Drive was not granted. Nothing was changed. Please connect again "
-        "and leave the Google Drive permission ticked on Google's page."
-    ),
-    ConnectFailure.ACCOUNT_UNREADABLE: _(
-        "Google Drive did not tell which Google account granted access. Nothing was changed. "
-        "Please try again."
-    ),
-}
-
 _EXCHANGE_FAILURES = {
     oauth.ExchangeFailure.CODE_REJECTED: ConnectFailure.CODE_REJECTED,
     oauth.ExchangeFailure.UNREACHABLE: ConnectFailure.UNREACHABLE,
@@ -102,16 +42,6 @@ _EXCHANGE_FAILURES = {
     oauth.ExchangeFailure.NO_REFRESH_TOKEN: ConnectFailure.NO_REFRESH_TOKEN,
     oauth.ExchangeFailure.SCOPE_MISSING: ConnectFailure.SCOPE_MISSING,
 }
-
-
-class ConnectError(Exception):
-    def __init__(self, failure: ConnectFailure):
-        super().__init__(failure.value)
-        self.failure = failure
-
-    @property
-    def message(self) -> str:
-        return self.failure.message
 
 
 # --- The integration row ------------------------------------------------------------------

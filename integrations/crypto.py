@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import base64
-import hashlib
 from functools import lru_cache
 
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
@@ -12,15 +10,14 @@ from django.core.exceptions import ImproperlyConfigured
 from django.db import models
 
 
-def _development_key() -> bytes:
-    # Lets a fresh checkout run without configuration; production sets FIELD_ENCRYPTION_KEYS.
-    digest = hashlib.sha256(("field-encryption:" + settings.SECRET_KEY).encode()).digest()
-    return base64.urlsafe_b64encode(digest)
-
-
 def configured_keys() -> list[bytes]:
+    """FIELD_ENCRYPTION_KEYS, newest first. There is no fallback: a key derived from
+    SECRET_KEY would let whoever holds SECRET_KEY read every token, and rotating SECRET_KEY
+    would make them all unreadable (see rotate_encryption_keys --from-secret-key)."""
     keys = [k.strip().encode() for k in settings.FIELD_ENCRYPTION_KEYS if k.strip()]
-    return keys or [_development_key()]
+    if not keys:
+        raise ImproperlyConfigured("FIELD_ENCRYPTION_KEYS is not set.")
+    return keys
 
 
 @lru_cache(maxsize=8)
@@ -50,11 +47,6 @@ def decrypt(ciphertext: str) -> str:
         raise ImproperlyConfigured(
             "A stored secret cannot be decrypted with any of FIELD_ENCRYPTION_KEYS."
         ) from exc
-
-
-def rotate(ciphertext: str) -> str:
-    """Re-encrypt under the first (newest) key."""
-    return fernet().rotate(ciphertext.encode()).decode()
 
 
 class EncryptedTextField(models.TextField):

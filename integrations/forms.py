@@ -1,13 +1,17 @@
-"""The Google Drive backup settings (S3, S11) and the merchant's time zone for "night"."""
+"""The Google Drive backup settings (S3, S11), the time zone for "night" and the start date (S9)."""
 
 from __future__ import annotations
 
+from datetime import date, datetime
+
 from django import forms
+from django.utils import formats
 from django.utils.timezone import now
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Merchant
-from accounts.time_zones import time_zone_choices
+from accounts.time_zones import time_zone_choices, zone_named
+from integrations.coverage import backup_start, last_months
 from integrations.models import GoogleDriveIntegration
 from integrations.schedule import next_run_at
 from integrations.selection import invoices_backup_available
@@ -32,8 +36,14 @@ class DriveSettingsForm(forms.ModelForm):
             "backup_orders": _(
                 "One spreadsheet a night with every order whose status changed in the last 30 days."
             ),
-            "backup_invoices": _("One PDF per invoice, in the folder of its issue month."),
-            "backup_receipts": _("One PDF per receipt, in the folder of its issue month."),
+            "backup_invoices": _(
+                "One PDF per invoice issued since the backup's start date, in the folder of its "
+                "issue month."
+            ),
+            "backup_receipts": _(
+                "One PDF per receipt issued since the backup's start date, in the folder of its "
+                "issue month."
+            ),
         }
 
     def __init__(self, *args, merchant: Merchant, **kwargs):
@@ -66,3 +76,55 @@ class DriveSettingsForm(forms.ModelForm):
             # leaves external invoices out meanwhile (selection.invoices_wanted).
             return self.instance.backup_invoices
         return self.cleaned_data["backup_invoices"]
+
+
+# How far back the merchant can move the backup's start date: five years of months.
+BACKFILL_MONTHS = 60
+
+
+def start_choices(start: date, today: date) -> list[tuple[str, str]]:
+    """The first of each month from `today`'s back BACKFILL_MONTHS, newest first; `start`
+    too if it is none of them (set with `backup_now --since`)."""
+    months = last_months(today, BACKFILL_MONTHS + 1)
+    if start not in months:
+        months = sorted([*months, start], reverse=True)
+    return [(month.isoformat(), formats.date_format(month, "DATE_FORMAT")) for month in months]
+
+
+class BackupStartForm(forms.Form):
+    """S9 moved back: invoices and receipts issued since this date are backed up.
+
+    Older documents are then uploaded by the next runs, which take every document since the
+    start that is not in Drive yet. Moving it forward leaves the copies in Drive alone.
+    """
+
+    documents_since = forms.TypedChoiceField(
+        label=_("Back up invoices and receipts issued since"),
+        coerce=date.fromisoformat,
+        help_text=_(
+            "Choose an earlier month to add older documents: the next backups upload them. "
+            "Up to five years back."
+        ),
+    )
+
+    def __init__(self, *args, integration: GoogleDriveIntegration, now: datetime, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.integration = integration
+        self.start, self.start_is_default = backup_start(integration, now)
+        today = now.astimezone(zone_named(integration.time_zone)).date()
+        field = self.fields["documents_since"]
+        field.choices = start_choices(self.start, today)
+        field.initial = self.start.isoformat()
+
+    def save(self) -> bool:
+        """Store the chosen date; False if nothing changed.
+
+        S9's default is not stored before the first run: it is the month that run starts in,
+        which may be a later one than today's.
+        """
+        chosen = self.cleaned_data["documents_since"]
+        if chosen == self.start:
+            return False
+        GoogleDriveIntegration.objects.filter(pk=self.integration.pk).update(documents_since=chosen)
+        self.integration.documents_since = chosen
+        return True

@@ -9,7 +9,6 @@ from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
-from accounts.time_zones import zone_named
 from integrations import run_errors
 from integrations.models import BackupRun, GoogleDriveIntegration
 from integrations.runs import BackupNowRefused, active_run, back_up_now_refusal
@@ -59,6 +58,8 @@ class RunHistory:
         """Why "Back up now" is disabled. A backup in progress (often the one the merchant
         just started) is no refusal: the hint only says what is going on."""
         if self.refusal == BackupNowRefused.ALREADY_ACTIVE:
+            if self.active_run is not None and waiting_for_retry(self.active_run):
+                return retry_message(self.active_run)
             return _("Backing up now…")
         return self.refusal_message
 
@@ -89,9 +90,35 @@ def stopped_by_disconnect(run: BackupRun) -> bool:
     )
 
 
+def waiting_for_retry(run: BackupRun) -> bool:
+    """The run started, met trouble Google may get over (a 503, a timeout) and waits to go on.
+
+    Such a run is queued again; its problems so far are what the retry will try to mend, not
+    what "the next backup" will.
+    """
+    return run.status == BackupRun.Status.QUEUED and run.started_at is not None
+
+
+def retry_time(run: BackupRun) -> str:
+    """When a run waiting for its retry goes on, in the panel's (the merchant's) time zone."""
+    if run.not_before is None:
+        return ""
+    return formats.time_format(timezone.localtime(run.not_before), "TIME_FORMAT")
+
+
+def retry_message(run: BackupRun) -> str:
+    at = retry_time(run)
+    if at:
+        # Retries wait 1, 5 and 15 minutes: the time says more than "in a few minutes".
+        return _("Google Drive did not answer; the backup goes on at %(time)s…") % {"time": at}
+    return _("Google Drive did not answer; the backup will go on in a few minutes…")
+
+
 def result_label(run: BackupRun) -> str:
     if stopped_by_disconnect(run):
         return _("Stopped")
+    if waiting_for_retry(run):
+        return _("Waiting to retry")
     return str(run.get_status_display())
 
 
@@ -106,14 +133,20 @@ def result_badge(run: BackupRun) -> str:
     """The classes of the run's result badge; a neutral one for a run the merchant stopped."""
     if stopped_by_disconnect(run):
         return "badge"
+    if waiting_for_retry(run):
+        return "badge badge-warn"
     return f"badge {STATUS_BADGES.get(run.status, 'badge-info')}"
 
 
 def error_messages(run: BackupRun) -> list[str]:
     """The run's problems in the viewer's language, one line each, document number first.
 
-    A disconnect is told by the result itself, so it is no problem of its own.
+    A disconnect is told by the result itself, so it is no problem of its own. While the run
+    waits for its retry, what went wrong so far is mended by that retry, not by "the next
+    backup" the stored messages promise: one line says so, as the progress box does.
     """
+    if waiting_for_retry(run) and run.errors:
+        return [retry_message(run)]
     lines = []
     for entry in run.errors or []:
         if entry.get("code") == DISCONNECTED_CODE:
@@ -156,23 +189,21 @@ def format_size(num_bytes: int) -> str:
 
 
 def progress_percent(run: BackupRun) -> int | None:
-    """None while the run does not know yet how much there is to do."""
+    """None while the run does not know yet how much there is to do.
+
+    A run waiting for its retry is not working: its bar stands still where it stopped (an
+    indeterminate bar would say the opposite).
+    """
     if not run.progress_total:
-        return None
+        return 0 if waiting_for_retry(run) else None
     return min(100, (100 * run.progress_done) // run.progress_total)
 
 
 def progress_text(run: BackupRun) -> str:
     if run.status == BackupRun.Status.QUEUED and run.started_at is None:
         return _("Waiting to start…")
-    if run.status == BackupRun.Status.QUEUED and run.not_before is not None:
-        # Retries wait 1, 5 and 15 minutes: the time says more than "in a few minutes".
-        at = timezone.localtime(run.not_before, zone_named(run.integration.time_zone))
-        return _("Google Drive did not answer; the backup goes on at %(time)s…") % {
-            "time": formats.time_format(at, "TIME_FORMAT")
-        }
     if run.status == BackupRun.Status.QUEUED:
-        return _("Google Drive did not answer; the backup will go on in a few minutes…")
+        return retry_message(run)
     if run.status == BackupRun.Status.RUNNING and not run.progress_total:
         return _("Preparing the files…")
     if run.status == BackupRun.Status.RUNNING:

@@ -39,9 +39,5 @@ def backup_now(request: HttpRequest) -> HttpResponse:
 @merchant_required
 @require_GET
 def run_progress(request: HttpRequest, run_id: int) -> JsonResponse:
-    # The integration is read for the time zone of a retry's "goes on at".
-    runs = BackupRun.objects.filter(integration__merchant=request.merchant).select_related(
-        "integration"
-    )
-    run = get_object_or_404(runs, pk=run_id)
+    run = get_object_or_404(BackupRun, integration__merchant=request.merchant, pk=run_id)
     return JsonResponse(run_history.progress_payload(run))

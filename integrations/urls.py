@@ -13,6 +13,7 @@ urlpatterns = [
     # Registered with Google as the OAuth redirect URI: keep this path stable.
     path("google-drive/callback/", views.google_drive_callback, name="google_drive_callback"),
     path("google-drive/settings/", views.google_drive_settings, name="google_drive_settings"),
+    path("google-drive/start/", views.google_drive_start, name="google_drive_start"),
     path("google-drive/disconnect/", views.google_drive_disconnect, name="google_drive_disconnect"),
     path("google-drive/", include("integrations.run_urls")),
 ]

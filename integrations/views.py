@@ -7,24 +7,31 @@ from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import formats, timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.tenancy import merchant_required
-from integrations import connection
-from integrations.connection import ConnectError, DisconnectOutcome
-from integrations.forms import DriveSettingsForm
+from integrations import connection, drive_links, page
+from integrations.connect_errors import ConnectError, ConnectFailure, already_connected_message
+from integrations.connection import DisconnectOutcome
+from integrations.forms import BackupStartForm, DriveSettingsForm
 from integrations.models import GoogleDriveIntegration
-from integrations.selection import something_to_back_up
 
 
 @merchant_required
 @require_GET
 def index(request: HttpRequest) -> HttpResponse:
     integration = GoogleDriveIntegration.objects.filter(merchant=request.merchant).first()
-    return render(request, "integrations/index.html", {"integration": integration})
+    now = timezone.now()
+    context = {
+        "integration": integration,
+        "overview": page.DriveOverview.of(integration, now) if integration else None,
+        "root_folder_url": drive_links.root_folder_url(integration) if integration else "",
+    }
+    return render(request, "integrations/index.html", context)
 
 
 @merchant_required
@@ -36,19 +43,41 @@ def google_drive(request: HttpRequest) -> HttpResponse:
 
 
 def _render_google_drive(
-    request: HttpRequest, integration: GoogleDriveIntegration, form: DriveSettingsForm
+    request: HttpRequest,
+    integration: GoogleDriveIntegration,
+    form: DriveSettingsForm,
+    start_form: BackupStartForm | None = None,
 ) -> HttpResponse:
+    now = timezone.now()
     context = {
-        "integration": integration,
+        **page.google_drive_context(integration, now),
         "form": form,
+        "start_form": start_form or BackupStartForm(integration=integration, now=now),
         "permissions_url": connection.GOOGLE_PERMISSIONS_URL,
-        "root_folder_name": settings.BACKUP_ROOT_FOLDER_NAME,
-        "night_start": f"{settings.BACKUP_NIGHT_START_HOUR:02d}:00",
-        "night_end": f"{settings.BACKUP_NIGHT_END_HOUR:02d}:00",
-        "time_zone_label": integration.time_zone.replace("_", " "),
-        "nothing_to_back_up": not something_to_back_up(integration),
     }
     return render(request, "integrations/google_drive.html", context)
+
+
+@merchant_required
+@require_POST
+def google_drive_start(request: HttpRequest) -> HttpResponse:
+    """Move the backup's start date (S9) back, so older documents are uploaded too."""
+    integration = connection.integration_for(request.merchant)
+    start_form = BackupStartForm(request.POST, integration=integration, now=timezone.now())
+    if not start_form.is_valid():
+        messages.error(request, _("The start date was not saved. Please check the form below."))
+        form = DriveSettingsForm(instance=integration, merchant=request.merchant)
+        return _render_google_drive(request, integration, form, start_form)
+    if start_form.save():
+        messages.success(
+            request,
+            _(
+                "Invoices and receipts issued since %(date)s are backed up now. Those not in "
+                "your Drive yet are uploaded by the next backups."
+            )
+            % {"date": formats.date_format(integration.documents_since, "DATE_FORMAT")},
+        )
+    return redirect(f"{reverse('integrations:google_drive')}#coverage")
 
 
 @merchant_required
@@ -95,8 +124,12 @@ def google_drive_callback(request: HttpRequest) -> HttpResponse:
             request.session, merchant=request.merchant, user=request.user, params=request.GET
         )
     except ConnectError as exc:
-        level = messages.INFO if exc.failure is connection.ConnectFailure.DENIED else messages.ERROR
-        messages.add_message(request, level, exc.message)
+        already = already_connected_message(request.merchant, exc.failure)
+        if already is not None:
+            messages.info(request, already)
+        else:
+            denied = exc.failure is ConnectFailure.DENIED
+            messages.add_message(request, messages.INFO if denied else messages.ERROR, exc.message)
         return redirect("integrations:google_drive")
     messages.success(
         request,

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Makes sure the system packages the project needs are present (Debian/Ubuntu).
-# Usage: scripts/ensure-system.sh [pango] [redis] [chromium] [poppler] [postgres]
+# Usage: scripts/ensure-system.sh [pango] [redis] [chromium] [poppler] [postgres] [promtool]
 # As root with apt-get it installs what is missing; otherwise it says what to install.
 set -euo pipefail
 
@@ -10,6 +10,7 @@ declare -A probe=(
   [chromium]="test -x /usr/bin/chromium"
   [poppler]="command -v pdftoppm >/dev/null"
   [postgres]="ls /usr/lib/postgresql/*/bin/postgres >/dev/null 2>&1"
+  [promtool]="command -v promtool >/dev/null"
 )
 declare -A debian=(
   [pango]="libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fontconfig"
@@ -17,6 +18,8 @@ declare -A debian=(
   [chromium]="chromium"
   [poppler]="poppler-utils"
   [postgres]="postgresql"
+  # promtool checks deploy/prometheus/alerts.yml in the tests; Debian ships it with Prometheus.
+  [promtool]="prometheus"
 )
 
 missing=()

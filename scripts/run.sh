@@ -9,6 +9,10 @@ if [ -f .env ]; then
   dotenv_exports="$(.venv/bin/python scripts/dotenv_exports.py .env)"
   eval "$dotenv_exports"
 fi
+# No secret is written in the code: the first run generates SECRET_KEY and the key that
+# encrypts the stored Google tokens into var/local-secrets.env, which settings.py reads for
+# what the environment leaves unset (development only; production sets both).
+.venv/bin/python scripts/local_secrets.py var/local-secrets.env
 procfile=Procfile
 web_port="${PORT:-8000}"
 # Links in the e-mails lead to this server unless SITE_URL says otherwise.
@@ -54,5 +58,11 @@ EOF
 fi
 
 export PATH="$PWD/.venv/bin:$PATH"
+# Every process writes its Prometheus counters here and the web process's /metrics adds them
+# up (workers' uploads and Drive requests included). Emptied at start: the files of processes
+# of an earlier run would otherwise count again.
+export PROMETHEUS_MULTIPROC_DIR="${PROMETHEUS_MULTIPROC_DIR:-$PWD/var/prometheus}"
+mkdir -p "$PROMETHEUS_MULTIPROC_DIR"
+rm -f "$PROMETHEUS_MULTIPROC_DIR"/*.db
 # honcho gives each process its own PORT from this base; web comes first in the Procfile.
 exec honcho --procfile "$procfile" --app-root "$PWD" --env /dev/null start --port "$web_port"

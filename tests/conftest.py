@@ -41,6 +41,14 @@ def _fast_test_settings(settings):
 
 
 @pytest.fixture(autouse=True)
+def _empty_cache():
+    """Rate-limit counters (the cache) start empty in every test."""
+    from django.core.cache import cache
+
+    cache.clear()
+
+
+@pytest.fixture(autouse=True)
 def _default_language():
     """Every test ends in the default language: a request in another one (the test client runs
     it in this thread) leaves that language active, and LocaleMiddleware does not reset it, so
@@ -111,12 +119,65 @@ def debian_chromium() -> Iterator:
             connections.close_all()
 
 
+# Chromium reports every Content-Security-Policy violation on the console; the page's own
+# securitypolicyviolation event is logged there too, with the directive and what it blocked.
+REPORT_CSP_VIOLATIONS = """
+document.addEventListener("securitypolicyviolation", (event) => console.error(
+  `Content Security Policy violation: ${event.violatedDirective} blocked ` +
+  `${event.blockedURI || "inline code"} at ${event.sourceFile}:${event.lineNumber}`));
+"""
+
+
+class CspViolations:
+    """Collects the CSP violations of every page opened through the `browser` fixture."""
+
+    def __init__(self) -> None:
+        self.messages: list[str] = []
+
+    def watch_page(self, page) -> None:
+        page.on("console", lambda message: self._console(page, message))
+
+    def watch_context(self, context) -> None:
+        context.add_init_script(REPORT_CSP_VIOLATIONS)
+        context.on("page", self.watch_page)
+
+    def _console(self, page, message) -> None:
+        if message.type == "error" and "Content Security Policy" in message.text:
+            self.messages.append(f"{page.url}: {message.text}")
+
+    def install(self, chromium) -> None:
+        """Wrap the browser's new_context and new_page so every page is watched."""
+        new_context = chromium.new_context
+
+        def watched_context(*args, **kwargs):
+            context = new_context(*args, **kwargs)
+            self.watch_context(context)
+            return context
+
+        def watched_page(*args, **kwargs):
+            context = watched_context(*args, **kwargs)
+            page = context.new_page()
+            # Closing a page from new_page() closes its context too, as Playwright's does.
+            page.on("close", lambda _page: context.close())
+            return page
+
+        chromium.new_context, chromium.new_page = watched_context, watched_page
+
+
 @pytest.fixture
-def browser(monkeypatch):
+def csp_violations() -> CspViolations:
+    return CspViolations()
+
+
+@pytest.fixture
+def browser(monkeypatch, csp_violations):
     if not CHROMIUM.exists():
         pytest.skip(f"Debian chromium is not installed at {CHROMIUM} (apt-get install chromium)")
     # Playwright's sync API runs an event loop in this thread; Django's ORM calls from the test
     # itself are still synchronous.
     monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
     with debian_chromium() as chromium:
+        csp_violations.install(chromium)
         yield chromium
+    # Every page a browser test opened ran under the panel's Content-Security-Policy.
+    assert csp_violations.messages == [], "\n".join(csp_violations.messages)

@@ -143,7 +143,7 @@ def _build_invoice(
             InvoiceItem(
                 name=product.name,
                 quantity=quantity,
-                unit="pcs",
+                unit=profile.unit,
                 unit_price_net=net_unit,
                 vat_rate=product.vat,
                 total_net=net,

@@ -152,8 +152,10 @@ class Profile:
     markets: tuple[tuple[str, Country, int], ...]  # (currency, buyer country, weight)
     payment_methods: tuple[str, ...]
     delivery_methods: tuple[str, ...]
-    # Of the panel, its prints and e-mails (Merchant.language).
+    # Of its prints and e-mails (Merchant.language).
     language: str = "en"
+    # Of the invoice lines ("szt.", the Polish abbreviation for pieces).
+    unit: str = "pcs"
     # Of the panel's times and the backups' night (Merchant.time_zone).
     time_zone: str = "Europe/Warsaw"
 
@@ -165,16 +167,18 @@ PROFILES: tuple[Profile, ...] = (
         street="ul. Marszałkowska 10/4",
         postcode_city="00-590 Warszawa",
         tax_id="PL5252812345",
-        statuses=("New", "Paid", "Shipped", "Delivered", "Cancelled"),
+        statuses=("Nowe", "Opłacone", "Wysłane", "Dostarczone", "Anulowane"),
         marketplaces=(Marketplace("Allegro", "##########", 50),
                       Marketplace("Amazon.de", "302-#######-#######", 15),
                       Marketplace("eBay", "##-#####-#####", 10),
-                      Marketplace("Own shop", "WWW/#####", 25)),
+                      Marketplace("Sklep internetowy", "WWW/#####", 25)),
         markets=(("PLN", POLAND, 70), ("EUR", GERMANY, 12), ("EUR", PORTUGAL, 5),
                  ("GBP", UNITED_KINGDOM, 8), ("BRL", BRAZIL, 5)),
-        payment_methods=("Przelewy24", "PayU", "Bank transfer", "Cash on delivery", "PayPal"),
+        payment_methods=("Przelewy24", "PayU", "Przelew bankowy", "Za pobraniem", "PayPal"),
         delivery_methods=("InPost Paczkomat", "DPD", "DHL Express", "Allegro One Box",
                           "Poczta Polska"),
+        language="pl",
+        unit="szt.",
     ),
     Profile(
         name="Loja Exemplo Comércio Ltda.",

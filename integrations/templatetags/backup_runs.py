@@ -1,4 +1,4 @@
-"""Template helpers for backup runs: `{% backup_history integration as history %}` and filters."""
+"""Template filters for backup runs (the history on the Google Drive page)."""
 
 from __future__ import annotations
 
@@ -6,15 +6,16 @@ from datetime import timedelta
 
 from django import template
 
-from integrations import run_history
-from integrations.models import BackupRun, GoogleDriveIntegration
+from integrations import page, run_history
+from integrations.models import BackupRun
 
 register = template.Library()
 
 
-@register.simple_tag
-def backup_history(integration: GoogleDriveIntegration) -> run_history.RunHistory:
-    return run_history.history_for(integration)
+@register.filter
+def run_folder_url(urls: dict[int, str], run: BackupRun) -> str:
+    """The link to the run's month folder in Drive, from drive_links.month_folder_urls."""
+    return urls.get(run.pk, "") if urls else ""
 
 
 @register.filter
@@ -55,3 +56,14 @@ def run_progress_percent(run: BackupRun) -> int | None:
 @register.filter
 def run_progress_text(run: BackupRun) -> str:
     return run_history.progress_text(run)
+
+
+@register.filter
+def run_waiting_for_retry(run: BackupRun) -> bool:
+    return run_history.waiting_for_retry(run)
+
+
+@register.filter
+def coverage_copies(counts) -> str:
+    """ "12 of 15": copies in Drive of the documents a backup can copy."""
+    return page.copies_text(counts)

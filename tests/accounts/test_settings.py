@@ -109,23 +109,24 @@ def test_settings_form_cannot_set_the_token_hash(client):
     assert merchant.api_token_hash == ""
 
 
-def test_merchant_chooses_the_language_of_documents_and_emails(client):
+@pytest.mark.parametrize(("code", "name"), [("pl", "Polski"), ("pt-br", "Português (Brasil)")])
+def test_merchant_chooses_the_language_of_documents_and_emails(client, code, name):
     merchant, user = make_merchant()
     client.force_login(user)
     page = client.get(reverse("accounts:settings")).content.decode()
-    assert '<option value="pt-br">Português (Brasil)</option>' in page
+    assert f'<option value="{code}">{name}</option>' in page
 
     response = client.post(
-        reverse("accounts:settings"), {**ZONE, "name": merchant.name, "language": "pt-br"}
+        reverse("accounts:settings"), {**ZONE, "name": merchant.name, "language": code}
     )
 
     assert response.status_code == 302
     merchant.refresh_from_db()
-    assert merchant.language == "pt-br"
+    assert merchant.language == code
     # The panel itself keeps the language the user browses in.
     page = client.get(reverse("accounts:settings")).content.decode()
     assert '<html lang="en">' in page
-    assert '<option value="pt-br" selected>Português (Brasil)</option>' in page
+    assert f'<option value="{code}" selected>{name}</option>' in page
 
 
 def test_a_language_the_site_does_not_offer_is_refused(client):

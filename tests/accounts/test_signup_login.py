@@ -1,5 +1,8 @@
 from __future__ import annotations
 
+import re
+from urllib.parse import urlsplit
+
 import pytest
 from django.urls import reverse
 
@@ -20,31 +23,48 @@ def signup_data(**overrides):
     return data
 
 
-def test_signup_creates_merchant_and_first_user_and_logs_in(client):
+def confirmation_link(message) -> str:
+    [link] = re.findall(r"https?://\S+/signup/confirm/\S+/", message.body)
+    return urlsplit(link).path
+
+
+def test_signup_creates_merchant_and_user_and_the_e_mailed_link_logs_in(client, mailoutbox):
     response = client.post(reverse("accounts:signup"), signup_data())
 
     assert response.status_code == 302
-    assert response["Location"] == reverse("documents:orders")
+    assert response["Location"] == reverse("accounts:signup_sent")
     merchant = Merchant.objects.get()
     assert merchant.name == "Sklep Łódź"
     user = User.objects.get()
     assert user.merchant == merchant
     assert user.email == "owner@example.com"
     assert user.check_password("a-long-and-unusual-pass-77")
+    assert not user.is_active, "not before the address is confirmed"
+    [message] = mailoutbox
+    assert message.to == ["owner@example.com"]
+    link = confirmation_link(message)
+
+    assert client.get(link).status_code == 200  # a button: opening the link changes nothing
+    assert not User.objects.get().is_active
+    response = client.post(link)
+
+    assert response["Location"] == reverse("documents:orders")
     page = client.get(reverse("documents:orders"))
     assert page.status_code == 200
     assert page.context["user"] == user
     assert "Sklep Łódź" in page.content.decode()
+    assert client.post(link).status_code == 400, "the link works once"
 
 
-def test_signup_rejects_an_email_already_in_use_and_creates_nothing(client):
+def test_signup_with_an_email_already_in_use_creates_nothing(client, mailoutbox):
     make_merchant(email="owner@example.com")
 
     response = client.post(reverse("accounts:signup"), signup_data())
 
-    assert response.status_code == 200
-    assert "already exists" in response.content.decode()
+    assert response["Location"] == reverse("accounts:signup_sent")
     assert Merchant.objects.count() == 1
+    [message] = mailoutbox
+    assert "already has an account" in message.body
 
 
 @pytest.mark.parametrize(

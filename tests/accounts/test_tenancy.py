@@ -11,7 +11,13 @@ from tests.factories import make_invoice, make_merchant, make_order, make_receip
 
 pytestmark = pytest.mark.django_db
 
-PUBLIC = {"accounts:login", "accounts:signup", "accounts:logout"}
+PUBLIC = {
+    "accounts:login",
+    "accounts:signup",
+    "accounts:signup_sent",
+    "accounts:signup_confirm",
+    "accounts:logout",
+}
 LISTS = ["documents:orders", "documents:invoices", "documents:receipts", "accounts:settings"]
 # Views taking the pk of one of the merchant's objects, and how to make that object.
 OBJECT_VIEWS = {

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import re
+from urllib.parse import urlsplit
+
 import pytest
+from django.core import mail
 
 from accounts.models import Merchant
 from tests.browser.test_google_drive_flow import shoot
@@ -24,6 +28,11 @@ def test_signup_takes_the_browser_s_time_zone_and_settings_show_it(
         page.fill("#id_password1", "uma-senha-bem-longa-2026")
         page.fill("#id_password2", "uma-senha-bem-longa-2026")
         shoot(page, "signup-time-zone-1-form")
+        page.click(".auth form button[type=submit]")
+        page.wait_for_url(f"{live_server.url}/accounts/signup/sent/")
+        # The account works once the link e-mailed to the address is confirmed.
+        [link] = re.findall(r"http\S+/signup/confirm/\S+/", mail.outbox[-1].body)
+        page.goto(live_server.url + urlsplit(link).path)
         page.click(".auth form button[type=submit]")
         page.wait_for_url(f"{live_server.url}/orders/")
 

@@ -430,7 +430,7 @@ def test_a_failure_while_storing_leaves_nothing(client, merchant_and_token, monk
     def explode(*args, **kwargs):
         raise RuntimeError("disk full")
 
-    monkeypatch.setattr(ApiInvoicePdf.objects, "create", explode)
+    monkeypatch.setattr(ApiInvoicePdf, "save", explode)
     client.raise_request_exception = False
 
     response = post_json(client, token, invoice_data())

@@ -11,7 +11,7 @@ from pypdf import PdfReader
 
 from accounts.models import Merchant, User
 from documents import demo
-from documents.models import Invoice, Order, OrderStatus, Receipt
+from documents.models import Invoice, InvoiceItem, Order, OrderStatus, Receipt
 
 pytestmark = pytest.mark.django_db
 
@@ -168,7 +168,7 @@ def test_data_is_varied():
 
     assert set(Order.objects.values_list("currency", flat=True)) >= {"PLN", "EUR", "GBP", "BRL"}
     sources = set(Order.objects.values_list("source", flat=True))
-    assert {"Allegro", "eBay", "Own shop"} <= sources
+    assert {"Allegro", "eBay", "Sklep internetowy", "Own shop"} <= sources
     assert any(s.startswith("Amazon") for s in sources)
     names = " ".join(Order.objects.values_list("buyer_name", flat=True))
     assert re.search(r"[łąęśżźćńó]", names)  # Polish
@@ -176,14 +176,17 @@ def test_data_is_varied():
         r"[ãçõ]", names + " ".join(Order.objects.values_list("delivery_city", flat=True))
     )
     status_names = set(OrderStatus.objects.values_list("name", flat=True))
-    assert {"New", "Paid", "Shipped", "Delivered", "Cancelled", "Entregue"} <= status_names
+    assert {"Opłacone", "Shipped", "Delivered", "Cancelled", "Entregue"} <= status_names
     spread = Order.objects.order_by("status_changed_at").values_list("status_changed_at", flat=True)
     assert spread.last() - spread.first() > timedelta(days=45)
     third = Merchant.objects.get(users__email="merchant3@example.com")
     assert third.external_accounting_enabled
     languages = dict(Merchant.objects.values_list("name", "language"))
     assert languages["Loja Exemplo Comércio Ltda."] == "pt-br"
-    assert languages["Sklep Demo sp. z o.o."] == "en"
+    assert languages["Sklep Demo sp. z o.o."] == "pl"
+    assert languages["Northbridge Trading Ltd"] == "en"
+    polish_units = InvoiceItem.objects.filter(invoice__merchant__name="Sklep Demo sp. z o.o.")
+    assert set(polish_units.values_list("unit", flat=True)) == {"szt."}
     assert not Invoice.objects.filter(merchant=third).exclude(source="external").exists()
 
 

@@ -1,117 +1,168 @@
-"""The Portuguese (Brazil) catalog is complete and compiled, and the language switch works."""
+"""Every catalog (pt-BR, pl) is complete, compiled and up to date with the code; the language
+switch works."""
 
 from __future__ import annotations
 
-import ast
 import gettext
 import re
+import shutil
+import subprocess
+import sys
+from dataclasses import dataclass
 from pathlib import Path
 
+import polib
 import pytest
 from django.conf import settings
 from django.urls import reverse
 from django.utils import translation
+from fontTools.ttLib import TTFont
 
 from integrations import run_errors
 from tests.factories import make_merchant, make_order
 
-MESSAGES = Path(settings.BASE_DIR) / "locale" / "pt_BR" / "LC_MESSAGES"
+LOCALE = Path(settings.BASE_DIR) / "locale"
 PLACEHOLDER = re.compile(r"%\(\w+\)[sd]|%[sd]|\{\w+\}|</?\w+[^>]*>")
 
 
-def _po_entries(path: Path) -> list[dict]:
-    """Entries of a .po file: msgid, msgid_plural, msgstr (or msgstr[n]) and flags."""
-    entries: list[dict] = []
-    entry: dict | None = None
-    key = None
-    for raw in [*path.read_text(encoding="utf-8").splitlines(), ""]:
-        line = raw.strip()
-        if not line:
-            if entry is not None:
-                entries.append(entry)
-            entry, key = None, None
-            continue
-        if entry is None:
-            entry = {"flags": set(), "msgstr": {}, "obsolete": False}
-        if line.startswith("#~"):
-            entry["obsolete"] = True
-        elif line.startswith("#,"):
-            entry["flags"].update(flag.strip() for flag in line[2:].split(","))
-        elif line.startswith("#"):
-            continue
-        elif line.startswith('"'):
-            value = ast.literal_eval(line)
-            if key[0] == "msgstr":
-                entry["msgstr"][key[1]] += value
-            else:
-                entry[key[0]] += value
-        else:
-            name, _space, quoted = line.partition(" ")
-            value = ast.literal_eval(quoted)
-            match = re.fullmatch(r"msgstr(?:\[(\d+)\])?", name)
-            if match:
-                key = ("msgstr", int(match.group(1)) if match.group(1) else None)
-                entry["msgstr"][key[1]] = value
-            else:
-                key = (name, None)
-                entry[name] = value
-    return [e for e in entries if not e["obsolete"]]
+@dataclass(frozen=True)
+class Catalog:
+    locale: str  # the folder under locale/
+    plural_forms: str
+    # One count per plural form, in the form's order: what the .mo is asked for each form.
+    counts: tuple[int, ...]
 
 
-@pytest.fixture(scope="module")
-def po_entries() -> list[dict]:
-    return _po_entries(MESSAGES / "django.po")
+CATALOGS = [
+    Catalog("pt_BR", "nplurals=2; plural=(n > 1);", counts=(1, 2)),
+    # gettext's three Polish forms: 1 plik; 2-4, 22-24... pliki; 0, 5-21, 25... plików.
+    Catalog(
+        "pl",
+        "nplurals=3; plural=(n==1 ? 0 : n%10>=2 && n%10<=4 && (n%100<10 || n%100>=20) ? 1 : 2);",
+        counts=(1, 2, 5),
+    ),
+]
 
 
-def test_header_names_the_language_and_its_plural_rule(po_entries):
-    header = po_entries[0]
-    assert header["msgid"] == ""
-    assert "Language: pt_BR\n" in header["msgstr"][None]
-    assert "Plural-Forms: nplurals=2; plural=(n > 1);\n" in header["msgstr"][None]
+def read_po(locale: str) -> polib.POFile:
+    return polib.pofile(str(LOCALE / locale / "LC_MESSAGES" / "django.po"))
 
 
-def test_every_message_is_translated_and_none_is_fuzzy(po_entries):
-    messages = po_entries[1:]
-    assert len(messages) > 300
-    fuzzy = [e["msgid"] for e in messages if "fuzzy" in e["flags"]]
-    assert fuzzy == []
-    untranslated = [e["msgid"] for e in messages if not all(e["msgstr"].values())]
-    assert untranslated == []
-    plural_without_two_forms = [
-        e["msgid"] for e in messages if "msgid_plural" in e and set(e["msgstr"]) != {0, 1}
+def messages(po: polib.POFile) -> list[polib.POEntry]:
+    return [entry for entry in po if not entry.obsolete]
+
+
+@pytest.fixture(params=CATALOGS, ids=lambda catalog: catalog.locale)
+def catalog(request) -> Catalog:
+    return request.param
+
+
+@pytest.fixture
+def po(catalog) -> polib.POFile:
+    return read_po(catalog.locale)
+
+
+def test_header_names_the_language_and_its_plural_rule(po, catalog):
+    assert po.metadata["Language"] == catalog.locale
+    assert po.metadata["Plural-Forms"] == catalog.plural_forms
+    assert not po.metadata_is_fuzzy
+
+
+def test_every_message_is_translated_and_none_is_fuzzy(po, catalog):
+    assert len(messages(po)) > 300
+    assert [e.msgid for e in messages(po) if e.fuzzy] == []
+    untranslated = [
+        e.msgid
+        for e in messages(po)
+        if not (all(e.msgstr_plural.values()) if e.msgid_plural else e.msgstr)
     ]
-    assert plural_without_two_forms == []
+    assert untranslated == []
+    forms = set(range(len(catalog.counts)))
+    plural_without_every_form = [
+        e.msgid for e in messages(po) if e.msgid_plural and set(e.msgstr_plural) != forms
+    ]
+    assert plural_without_every_form == []
 
 
-def test_translations_keep_placeholders_and_html(po_entries):
+def test_catalogs_hold_the_same_messages():
+    msgids = {
+        c.locale: {(e.msgid, e.msgid_plural) for e in messages(read_po(c.locale))} for c in CATALOGS
+    }
+    first, *others = CATALOGS
+    for other in others:
+        assert msgids[other.locale] == msgids[first.locale], other.locale
+
+
+def test_catalogs_hold_every_message_of_the_code(tmp_path):
+    """What `makemessages` finds today is in every catalog, and nothing it no longer finds.
+
+    It runs on a copy of the project, so the committed catalogs stay as they are.
+    """
+    copy = tmp_path / "project"
+    shutil.copytree(
+        settings.BASE_DIR,
+        copy,
+        ignore=shutil.ignore_patterns(".*", "__pycache__", "var", "staticfiles", "test-artifacts"),
+    )
+    command = [sys.executable, "manage.py", "makemessages", "--no-location", "--keep-pot"]
+    command += [arg for c in CATALOGS for arg in ("-l", c.locale)]
+    subprocess.run(command, cwd=copy, check=True, capture_output=True)
+
+    in_code = {(e.msgid, e.msgid_plural) for e in polib.pofile(str(copy / "locale" / "django.pot"))}
+    in_code.discard(("", ""))
+    for c in CATALOGS:
+        committed = {(e.msgid, e.msgid_plural) for e in messages(read_po(c.locale))}
+        assert sorted(in_code - committed) == [], f"{c.locale}: run makemessages and translate"
+        assert sorted(committed - in_code) == [], f"{c.locale}: run makemessages (stale entries)"
+
+
+def test_translations_keep_placeholders_and_html(po):
     wrong = []
-    for entry in po_entries[1:]:
-        source = sorted(PLACEHOLDER.findall(entry["msgid"]))
-        if "msgid_plural" in entry:
-            allowed = set(source) | set(PLACEHOLDER.findall(entry["msgid_plural"]))
-            if set(PLACEHOLDER.findall(entry["msgstr"][1])) != allowed:
-                wrong.append(entry["msgid"])
-            if not set(PLACEHOLDER.findall(entry["msgstr"][0])) <= allowed:
-                wrong.append(entry["msgid"])
-        elif sorted(PLACEHOLDER.findall(entry["msgstr"][None])) != source:
-            wrong.append(entry["msgid"])
+    for entry in messages(po):
+        source = sorted(PLACEHOLDER.findall(entry.msgid))
+        if entry.msgid_plural:
+            allowed = set(source) | set(PLACEHOLDER.findall(entry.msgid_plural))
+            forms = [
+                set(PLACEHOLDER.findall(form)) for _n, form in sorted(entry.msgstr_plural.items())
+            ]
+            # The "one" form may leave the count out ("The last backup"); the others need all.
+            if forms[-1] != allowed or not all(form <= allowed for form in forms):
+                wrong.append(entry.msgid)
+        elif sorted(PLACEHOLDER.findall(entry.msgstr)) != source:
+            wrong.append(entry.msgid)
     assert wrong == []
 
 
-def test_compiled_catalog_matches_the_po_file(po_entries):
+def test_compiled_catalog_matches_the_po_file(po, catalog):
     """The committed .mo was compiled from the committed .po (a fresh machine needs no msgfmt)."""
-    with (MESSAGES / "django.mo").open("rb") as mo:
-        catalog = gettext.GNUTranslations(mo)
+    with (LOCALE / catalog.locale / "LC_MESSAGES" / "django.mo").open("rb") as mo:
+        compiled = gettext.GNUTranslations(mo)
     stale = []
-    for entry in po_entries[1:]:
-        if "msgid_plural" in entry:
-            for n, form in ((1, 0), (2, 1)):
-                got = catalog.ngettext(entry["msgid"], entry["msgid_plural"], n)
-                if got != entry["msgstr"][form]:
-                    stale.append(entry["msgid"])
-        elif catalog.gettext(entry["msgid"]) != entry["msgstr"][None]:
-            stale.append(entry["msgid"])
+    for entry in messages(po):
+        if entry.msgid_plural:
+            for form, n in enumerate(catalog.counts):
+                got = compiled.ngettext(entry.msgid, entry.msgid_plural, n)
+                if got != entry.msgstr_plural[form]:
+                    stale.append(entry.msgid)
+        elif compiled.gettext(entry.msgid) != entry.msgstr:
+            stale.append(entry.msgid)
     assert stale == []
+
+
+@pytest.mark.parametrize("face", ["Regular", "Bold"])
+def test_the_print_fonts_draw_every_character_of_the_catalogs(face):
+    """Prints and their PDFs use only the bundled fonts: a letter they lack (ą, ł, ã...) would
+    come out as a blank box in Drive."""
+    font = Path(settings.BASE_DIR) / "documents" / "fonts" / f"PrintSans-{face}.ttf"
+    cmap = TTFont(font).getBestCmap()
+    for c in CATALOGS:
+        texts = [
+            text
+            for e in messages(read_po(c.locale))
+            for text in (e.msgstr_plural.values() if e.msgid_plural else [e.msgstr])
+        ]
+        missing = {char for text in texts for char in text if ord(char) not in cmap}
+        assert sorted(missing - set("\n")) == [], c.locale
 
 
 @pytest.mark.django_db
@@ -181,11 +232,11 @@ def test_a_count_of_more_problems_agrees_with_its_noun():
         assert run_errors.describe(one).startswith("Mais 1 arquivo teve um problema")
 
 
-def test_every_label_of_a_choice_the_panel_shows_is_in_the_catalog(po_entries):
+def test_every_label_of_a_choice_the_panel_shows_is_in_the_catalog(po):
     """States, triggers and statuses appear in tables: a new one must not stay English."""
     from django.apps import apps
 
-    msgids = {entry["msgid"] for entry in po_entries[1:]}
+    msgids = {entry.msgid for entry in messages(po)}
     ours = {"accounts", "documents", "integrations"}
     missing = sorted(
         f"{model.__name__}.{field.name}: {label}"

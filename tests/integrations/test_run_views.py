@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -249,12 +250,12 @@ def test_problems_are_in_words_a_merchant_understands(client, integration):
 
 
 def page_times(integration: GoogleDriveIntegration, *moments: dt.datetime) -> list[str]:
-    """Each moment as the page should write it: one short format, in the page's time zone."""
-    zone = ZoneInfo(integration.time_zone)
+    """Each moment as the page should write it: one short format, in the merchant's zone."""
+    zone = ZoneInfo(integration.merchant.time_zone)
     return [formats.date_format(m.astimezone(zone), "SHORT_DATETIME_FORMAT") for m in moments]
 
 
-@pytest.mark.parametrize("language", ["en", "pt-br"])
+@pytest.mark.parametrize("language", ["en", "pl", "pt-br"])
 def test_the_page_writes_every_time_in_one_format(client, integration, settings, language):
     connected = dt.datetime(2026, 11, 2, 9, 30, tzinfo=dt.UTC)
     started = dt.datetime(2026, 11, 23, 1, 0, tzinfo=dt.UTC)
@@ -269,14 +270,16 @@ def test_the_page_writes_every_time_in_one_format(client, integration, settings,
 
     with translation.override(language):
         short = page_times(integration, connected, started, queued)
-        zone = ZoneInfo(integration.time_zone)
-        long = [
-            formats.date_format(m.astimezone(zone), "DATETIME_FORMAT") for m in (connected, queued)
-        ]
     for written in short:
         assert written in html
-    for other in long:
-        assert other not in html
+    # The month in words, 24 hours: never "11/02/2026 10:30 a.m.", which reads two ways.
+    expected = {
+        "en": "2 Nov 2026, 10:30",
+        "pt-br": "2 nov. 2026, 10:30",
+        "pl": "2 lis 2026, 10:30",
+    }[language]
+    assert expected in html
+    assert not re.search(r"\b\d{1,2}/\d{1,2}/\d{4}\b", html)
 
 
 def test_the_access_lost_date_is_in_the_same_short_format(client, integration):
@@ -387,12 +390,20 @@ def test_a_run_waiting_for_a_retry_says_when_it_goes_on(client, integration):
     payload = client.get(progress_url(run)).json()
     html = client.get(PAGE_URL).content.decode()
 
-    local = retry_at.astimezone(ZoneInfo(integration.time_zone))
+    local = retry_at.astimezone(ZoneInfo(integration.merchant.time_zone))
     expected = f"the backup goes on at {formats.time_format(local, 'TIME_FORMAT')}"
+    assert expected == "the backup goes on at 02:40"
     assert expected in payload["text"]
     assert expected in html
-    assert payload["status_label"] == "Queued"
-    assert run_row(html, run).count("problem") >= 1, "the trouble so far is listed"
+    # One story: waiting for its retry, not "queued" nor "in progress" nor "next backup".
+    assert payload["status_label"] == "Waiting to retry"
+    row = run_row(html, run)
+    assert "Waiting to retry" in row and "badge-warn" in row
+    assert expected in row, "the trouble so far is what the retry mends"
+    assert "next backup" not in row
+    box = html.split('id="active-run"')[1].split("</div>")[0]
+    assert "Backup paused until its retry" in box and "Backup in progress" not in box
+    assert 'value="0"' in box, "the bar stands still, not full nor moving"
 
 
 def live_cells(html: str, run: BackupRun) -> dict[str, str]:

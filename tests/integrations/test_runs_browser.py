@@ -64,7 +64,7 @@ def test_the_progress_bar_follows_a_running_backup(browser, live_server):
     bar = page.locator("#active-run progress")
     expect(bar).to_have_attribute("value", "20")
     expect(page.get_by_role("button", name="Back up now")).to_be_disabled()
-    page.get_by_text("1 problem").click()
+    page.get_by_text("1 problem", exact=True).click()
     expect(page.get_by_text("FV 3/11/2026: The PDF of this document")).to_be_visible()
     shoot(page, "runs-01-running")
 

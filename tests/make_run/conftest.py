@@ -62,7 +62,8 @@ def checkout(tmp_path) -> Path:
     in .venv/bin, this test's Python and a stand-in honcho."""
     shutil.copy(BASE_DIR / "Procfile", tmp_path / "Procfile")
     (tmp_path / "scripts").mkdir()
-    shutil.copy(BASE_DIR / "scripts" / "dotenv_exports.py", tmp_path / "scripts")
+    for script in ("dotenv_exports.py", "local_secrets.py"):
+        shutil.copy(BASE_DIR / "scripts" / script, tmp_path / "scripts")
     bin_dir = tmp_path / ".venv" / "bin"
     bin_dir.mkdir(parents=True)
     (bin_dir / "honcho").write_text(HONCHO)

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import io
+import re
 
 import pytest
 from django.urls import reverse
@@ -40,7 +41,9 @@ def test_invoice_print_page(merchant_client, invoice):
     assert "FV 12/11/2026" in html
     assert "Sklep Żółta Łódź sp. z o.o." in html
     assert reverse("documents:invoice_pdf", args=[invoice.pk]) in html
-    assert "<style>" in html
+    # The inline stylesheet carries the answer's Content-Security-Policy nonce.
+    [nonce] = re.findall(r"'nonce-([^']+)'", response["Content-Security-Policy"])[:1]
+    assert f'<style nonce="{nonce}">' in html
     assert "no-store" in response["Cache-Control"]
 
 

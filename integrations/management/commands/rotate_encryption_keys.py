@@ -3,14 +3,23 @@
 Rotation: put the new key first (`FIELD_ENCRYPTION_KEYS=new,old`), deploy, run this command,
 then drop the old key. Running it again is harmless: values already under the newest key are
 left alone.
+
+Deployments from before FIELD_ENCRYPTION_KEYS was required may hold tokens encrypted under a
+key derived from SECRET_KEY. `--from-secret-key` reads those too, for this run only, with the
+key derived from the SECRET_KEY of that time (LEGACY_SECRET_KEY in the environment, otherwise
+SECRET_KEY), and re-encrypts them under FIELD_ENCRYPTION_KEYS.
 """
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import os
 from dataclasses import dataclass
 
-from cryptography.fernet import Fernet, InvalidToken
+from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 from django.apps import apps
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection, models, transaction
 
@@ -28,10 +37,19 @@ class Counts:
 class Command(BaseCommand):
     help = "Re-encrypt every stored secret under the first key of FIELD_ENCRYPTION_KEYS."
 
-    def handle(self, *args, **options) -> None:
+    def add_arguments(self, parser) -> None:
+        parser.add_argument(
+            "--from-secret-key",
+            action="store_true",
+            help="Also read values encrypted by earlier versions under the key derived from "
+            "LEGACY_SECRET_KEY (environment), or SECRET_KEY when that is unset.",
+        )
+
+    def handle(self, *args, from_secret_key: bool = False, **options) -> None:
+        extra_keys = [legacy_key_derived_from(legacy_secret_key())] if from_secret_key else []
         total = Counts()
         for model, field in encrypted_fields():
-            counts = rotate_column(model, field)
+            counts = rotate_column(model, field, extra_keys)
             self.stdout.write(
                 f"{model._meta.label}.{field.name}: {counts.rotated} re-encrypted, "
                 f"{counts.current} already under the newest key, {counts.unreadable} unreadable"
@@ -51,6 +69,17 @@ class Command(BaseCommand):
         )
 
 
+def legacy_secret_key() -> str:
+    return os.environ.get("LEGACY_SECRET_KEY") or settings.SECRET_KEY
+
+
+def legacy_key_derived_from(secret_key: str) -> bytes:
+    """The Fernet key earlier versions derived from SECRET_KEY when FIELD_ENCRYPTION_KEYS was
+    unset; kept here only to move such values under a key of their own."""
+    digest = hashlib.sha256(("field-encryption:" + secret_key).encode()).digest()
+    return base64.urlsafe_b64encode(digest)
+
+
 def encrypted_fields() -> list[tuple[type[models.Model], EncryptedTextField]]:
     return [
         (model, field)
@@ -60,16 +89,21 @@ def encrypted_fields() -> list[tuple[type[models.Model], EncryptedTextField]]:
     ]
 
 
-def rotate_column(model: type[models.Model], field: EncryptedTextField) -> Counts:
-    """Rotate one column, reading raw ciphertext: the field itself would hand back plaintext."""
-    newest = Fernet(crypto.configured_keys()[0])
+def rotate_column(
+    model: type[models.Model], field: EncryptedTextField, extra_keys: list[bytes] | None = None
+) -> Counts:
+    """Rotate one column, reading raw ciphertext: the field itself would hand back plaintext.
+    `extra_keys` decrypt besides the configured ones, for this run only."""
+    keys = crypto.configured_keys()
+    newest = Fernet(keys[0])
+    readers = MultiFernet([Fernet(key) for key in [*keys, *(extra_keys or [])]])
     counts = Counts()
     for pk, ciphertext in _raw_values(model, field):
         if _is_under(newest, ciphertext):
             counts.current += 1
             continue
         try:
-            rotated = crypto.rotate(ciphertext)
+            rotated = readers.rotate(ciphertext.encode()).decode()
         except InvalidToken:
             counts.unreadable += 1
             continue

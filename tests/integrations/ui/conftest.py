@@ -99,6 +99,10 @@ def messages_of(response) -> list[str]:
     return [str(m) for m in response.context["messages"]] if response.context else []
 
 
+def levels_of(response) -> list[str]:
+    return [m.level_tag for m in response.context["messages"]] if response.context else []
+
+
 def integration_of(merchant: Merchant) -> GoogleDriveIntegration:
     return GoogleDriveIntegration.objects.get(merchant=merchant)
 

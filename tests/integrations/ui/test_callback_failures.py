@@ -23,6 +23,7 @@ from .conftest import (
     connect,
     edit_pending,
     integration_of,
+    levels_of,
     messages_of,
     pending,
     start_connect,
@@ -104,15 +105,48 @@ def test_state_with_characters_a_real_one_never_has(client, merchant, google_set
     assert_nothing_stored(merchant)
 
 
-def test_state_reused_after_a_successful_connect(client, merchant, google_settings):
+def test_reloading_the_callback_after_a_successful_connect(client, merchant, google_settings):
     callback = google_settings.authorize(start_connect(client), MERCHANT_EMAIL)
     land(client, as_local(callback))
     token = integration_of(merchant).refresh_token
 
     response = land(client, as_local(callback))
 
-    assert "was already used" in message(response)
+    assert messages_of(response) == [
+        f"Google Drive is already connected as {MERCHANT_EMAIL}. Nothing was changed."
+    ]
+    assert levels_of(response) == ["info"]
+    assert "Connect Google account" not in response.content.decode()
     assert integration_of(merchant).refresh_token == token
+
+
+def test_back_to_googles_page_and_allowing_again_after_a_connect(client, merchant, google_settings):
+    """The consent page's URL still carries the used state; Google issues a fresh code."""
+    consent_url = start_connect(client)
+    land(client, as_local(google_settings.authorize(consent_url, MERCHANT_EMAIL)))
+    token = integration_of(merchant).refresh_token
+
+    response = land(client, as_local(google_settings.authorize(consent_url, MERCHANT_EMAIL)))
+
+    assert "already connected as" in message(response)
+    assert levels_of(response) == ["info"]
+    assert integration_of(merchant).refresh_token == token
+
+
+def test_a_used_answer_while_access_is_lost_asks_to_connect_again(
+    client, merchant, google_settings
+):
+    callback = google_settings.authorize(start_connect(client), MERCHANT_EMAIL)
+    land(client, as_local(callback))
+    GoogleDriveIntegration.objects.filter(merchant=merchant).update(
+        status=GoogleDriveIntegration.Status.ACCESS_LOST
+    )
+
+    response = land(client, as_local(callback))
+
+    assert "was already used" in message(response)
+    assert "Please start the connection again." in message(response)
+    assert levels_of(response) == ["error"]
 
 
 def test_callback_without_any_connect_started(client, merchant, google_settings):

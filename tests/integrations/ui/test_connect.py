@@ -223,7 +223,8 @@ def test_page_warns_when_connected_with_nothing_ticked(client, merchant):
     assert "so no backup will run" not in client.get("/integrations/google-drive/").content.decode()
 
 
-def test_connected_since_is_shown_in_the_merchants_time_zone(client, merchant):
+def test_connected_since_is_in_the_merchants_zone_and_the_backups_zone_is_named(client, merchant):
+    """A Warsaw merchant whose backup runs in São Paulo's night reads Warsaw's time."""
     GoogleDriveIntegration.objects.create(
         merchant=merchant,
         status="connected",
@@ -232,5 +233,6 @@ def test_connected_since_is_shown_in_the_merchants_time_zone(client, merchant):
         time_zone="America/Sao_Paulo",
     )
     page = client.get("/integrations/google-drive/").content.decode()
-    assert 'datetime="2026-11-22T23:30:00-03:00"' in page
+    assert 'datetime="2026-11-23T03:30:00+01:00"' in page
+    assert "since <time" in page and "23 Nov 2026, 03:30</time>" in page
     assert "(America/Sao Paulo)" in page

@@ -1,0 +1,8 @@
+# "6 grudnia 2026", "6 gru 2026, 15:40".
+DATE_FORMAT = "j E Y"
+SHORT_DATE_FORMAT = "j b Y"
+DATETIME_FORMAT = "j b Y, H:i"
+SHORT_DATETIME_FORMAT = "j b Y, H:i"
+TIME_FORMAT = "H:i"
+YEAR_MONTH_FORMAT = "F Y"
+MONTH_DAY_FORMAT = "j E"

@@ -1,0 +1,27 @@
+"""Log line formats: plain text for a terminal, or one JSON object per line for a log stack.
+
+LOG_FORMAT=json switches the console handler of every process (web, workers, beat, commands)
+to python-json-logger's formatter: `time`, `level`, `logger`, `message`, plus every field a
+call passes as `extra` (e.g. run_id, integration_id and outcome of integrations.run_log).
+"""
+
+from __future__ import annotations
+
+LOG_FORMATS = ("plain", "json")
+
+JSON_FORMATTER = {
+    "()": "pythonjsonlogger.json.JsonFormatter",
+    "fmt": "%(asctime)s %(levelname)s %(name)s %(message)s",
+    "rename_fields": {"asctime": "time", "levelname": "level", "name": "logger"},
+    # ISO 8601 with the UTC offset, a form log stacks parse without configuration.
+    "datefmt": "%Y-%m-%dT%H:%M:%S%z",
+}
+
+
+def use_log_format(logging_config: dict, log_format: str) -> dict:
+    """`logging_config` with its console handler writing `log_format` lines."""
+    if log_format not in LOG_FORMATS:
+        raise ValueError(f"LOG_FORMAT must be one of {', '.join(LOG_FORMATS)}, not {log_format!r}")
+    logging_config.setdefault("formatters", {})["json"] = JSON_FORMATTER
+    logging_config["handlers"]["console"]["formatter"] = log_format
+    return logging_config
