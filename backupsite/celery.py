@@ -22,6 +22,12 @@ def _beat_schedule() -> dict:
             "schedule": float(settings.BACKUP_DISPATCH_INTERVAL_SECONDS),
             "options": {"expires": float(settings.BACKUP_DISPATCH_INTERVAL_SECONDS)},
         },
+        # Each integration's backup is checked once a month; the daily pass finds whose is due.
+        "check-due-backups": {
+            "task": "integrations.tasks.check_due_backups",
+            "schedule": 24 * 3600.0,
+            "options": {"expires": 3600.0},
+        },
     }
 
 

@@ -1,4 +1,5 @@
-"""Admin for operators: integrations without their secrets, runs and the ledger read-only.
+"""Admin for operators: integrations without their secrets; runs, the ledger and the checks
+of backups read-only.
 
 The integration and run lists filter by operator state and night, and show tonight's totals
 at the top (integrations.night_report).
@@ -13,7 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from integrations import night_report
-from integrations.models import BackedUpFile, BackupRun, GoogleDriveIntegration
+from integrations.models import BackedUpFile, BackupRun, GoogleDriveIntegration, VerifyReport
 
 NIGHT_TOTALS_TEMPLATE = "admin/integrations/change_list_with_night_totals.html"
 
@@ -145,4 +146,24 @@ class BackedUpFileAdmin(ReadOnlyAdmin):
     list_display = ["name", "folder_path", "kind", "state", "integration", "size", "created_at"]
     list_filter = ["kind", "state"]
     search_fields = ["name", "integration__merchant__name", "drive_file_id"]
+    list_select_related = ["integration__merchant"]
+
+
+@admin.register(VerifyReport)
+class VerifyReportAdmin(ReadOnlyAdmin):
+    list_display = [
+        "id",
+        "integration",
+        "trigger",
+        "status",
+        "finished_at",
+        "present",
+        "changed",
+        "trashed",
+        "missing",
+        "moved",
+        "unknown",
+    ]
+    list_filter = ["status", "trigger"]
+    search_fields = ["integration__merchant__name"]
     list_select_related = ["integration__merchant"]

@@ -82,6 +82,9 @@ class BackupRun(models.Model):
     class Trigger(models.TextChoices):
         SCHEDULED = "scheduled", _("Nightly")
         MANUAL = "manual", _("Manual")
+        # "Re-send missing copies": uploads again the documents whose copy the merchant
+        # deleted or trashed (integrations.engine.repair).
+        REPAIR = "repair", _("Re-send missing copies")
 
     class Status(models.TextChoices):
         QUEUED = "queued", _("Queued")
@@ -163,6 +166,8 @@ class BackedUpFile(models.Model):
         # Landed inside a folder the merchant had trashed, so it went straight to the trash:
         # not a backup. The copy is left where it is; the file is uploaded again elsewhere.
         IN_TRASH = "in_trash", _("In the trash")
+        # Deleted for good from Drive by the merchant, as a repair found: not a backup any more.
+        GONE = "gone", _("Deleted from Drive")
 
     LIVE_STATES = (State.UPLOADING, State.DONE)
 
@@ -270,3 +275,68 @@ class ReservedDriveId(models.Model):
 
     def __str__(self) -> str:
         return self.drive_id
+
+
+class VerifyReport(models.Model):
+    """One "Check my backup": what Drive holds of the ledger's files, kept for the page.
+
+    Counts are of the ledger's current copies (done rows), one category each, plus the files
+    of ours in Drive that no ledger row knows ("unknown"). `files` lists the affected ones
+    (not the present), up to a cap per category (integrations.engine.verify).
+    """
+
+    class Trigger(models.TextChoices):
+        MANUAL = "manual", _("Manual")
+        MONTHLY = "monthly", _("Monthly")
+        COMMAND = "command", _("Command line")
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("Queued")
+        RUNNING = "running", _("Running")
+        DONE = "done", _("Done")
+        FAILED = "failed", _("Failed")
+
+    ACTIVE_STATUSES = (Status.QUEUED, Status.RUNNING)
+
+    integration = models.ForeignKey(
+        GoogleDriveIntegration, on_delete=models.CASCADE, related_name="verify_reports"
+    )
+    google_account_id = models.CharField(max_length=100, blank=True, default="")
+    trigger = models.CharField(max_length=10, choices=Trigger.choices)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED)
+    requested_at = models.DateTimeField()
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    present = models.PositiveIntegerField(default=0)
+    changed = models.PositiveIntegerField(default=0)
+    trashed = models.PositiveIntegerField(default=0)
+    missing = models.PositiveIntegerField(default=0)
+    moved = models.PositiveIntegerField(default=0)
+    unknown = models.PositiveIntegerField(default=0)
+    files = models.JSONField(default=list, blank=True)
+    drive_calls = models.PositiveIntegerField(default=0)
+    error = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-requested_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["integration"],
+                condition=Q(status__in=["queued", "running"]),
+                name="one_active_verify_per_integration",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Check {self.pk} ({self.get_status_display()})"
+
+    def counts(self) -> dict[str, int]:
+        return {name: getattr(self, name) for name in VERIFY_CATEGORIES}
+
+    @property
+    def lost(self) -> int:
+        """Copies a repair would send again: deleted for good or in the trash."""
+        return self.missing + self.trashed
+
+
+VERIFY_CATEGORIES = ("present", "changed", "trashed", "missing", "moved", "unknown")

@@ -1,8 +1,9 @@
 """A BackupRun's whole life, outside the worker: created, refused, postponed, closed, counted.
 
-- Created in one place (`_insert_runs`), by three callers that all hold the integration's row
+- Created in one place (`_insert_runs`), by callers that all hold the integration's row
   lock: the dispatcher's nightly pass (integrations.dispatcher), "Back up now" on the page and
-  the `backup_now` command (`start_manual_run`, with the same refusals for both).
+  the `backup_now` command (`start_manual_run`), and "Re-send missing copies" on the page and
+  `verify_backup --repair` (`start_repair_run`), with the same refusals for the last four.
 - Closed in one place (`close_run`), by the worker when a run ends (integrations.engine.run)
   and by whoever gives up on a run no worker could finish (`close_unfinished_run`).
 - The integration's count of failed runs in a row is kept by `close_run` alone; which
@@ -135,6 +136,25 @@ def start_manual_run(
 
     `enqueue=None` is for a caller that runs it at once, in its own process.
     """
+    return _start_on_request(integration_id, BackupRun.Trigger.MANUAL, now, enqueue)
+
+
+def start_repair_run(
+    integration_id: int,
+    *,
+    now: datetime | None = None,
+    enqueue: Enqueue | None = enqueue_after_commit,
+) -> BackupRun:
+    """Create (and queue) a "Re-send missing copies" run, refused as "Back up now" would be.
+
+    Its plan is engine.repair's: the documents whose copy was deleted or trashed in Drive.
+    """
+    return _start_on_request(integration_id, BackupRun.Trigger.REPAIR, now, enqueue)
+
+
+def _start_on_request(
+    integration_id: int, trigger: str, now: datetime | None, enqueue: Enqueue | None
+) -> BackupRun:
     now = now or timezone.now()
     with transaction.atomic():
         # The same row lock the dispatcher takes: a nightly run and a manual one never race.
@@ -142,11 +162,11 @@ def start_manual_run(
         reason = back_up_now_refusal(integration)
         if reason is not None:
             raise BackupNowRefused(reason, active_run(integration))
-        made = _insert_runs([(integration_id, BackupRun.Trigger.MANUAL, None)], now, enqueue)
+        made = _insert_runs([(integration_id, trigger, None)], now, enqueue)
         if not made:
             raise BackupNowRefused(BackupNowRefused.ALREADY_ACTIVE, active_run(integration))
         run = made[0]
-    logger.info("Manual backup run %s created for integration %s", run.pk, integration_id)
+    logger.info("%s backup run %s created for integration %s", trigger, run.pk, integration_id)
     return run
 
 

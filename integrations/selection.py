@@ -11,6 +11,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from datetime import date, datetime, timedelta
 
 from django.conf import settings
@@ -91,18 +92,44 @@ def documents_since(integration: GoogleDriveIntegration, today: date) -> date:
     return since
 
 
+class SinceRefused(ValueError):
+    """A start date the backup cannot take (in the future, or later than the current one)."""
+
+
+def move_documents_since_back(
+    integration: GoogleDriveIntegration, day: date, today: date
+) -> date | None:
+    """A backfill: documents issued from `day` on are backed up by the next run.
+
+    Only ever moves the start back: documents already in Drive stay there, so a later start
+    would only hide some from the page's coverage. Returns the start date it replaced.
+    """
+    if day > today:
+        raise SinceRefused(f"{day.isoformat()} is in the future")
+    before = integration.documents_since
+    if before is not None and day > before:
+        raise SinceRefused(
+            f"the backup already starts on {before.isoformat()}; a start date only moves back"
+        )
+    GoogleDriveIntegration.objects.filter(pk=integration.pk).update(documents_since=day)
+    integration.documents_since = day
+    return before
+
+
 def documents_to_back_up(
     model: type[Invoice] | type[Receipt],
     kind: str,
     integration: GoogleDriveIntegration,
     account: str,
-    since: date,
+    since: date | None,
+    among: Collection | None = None,
 ) -> list[tuple[int, date]]:
     """(id, issue date) of documents issued since `since` not covered by a done upload.
 
     A done upload covers a document if it was read no earlier than the document's last
     change; the fingerprint decides later whether a change altered the print. External
-    invoices are never taken (S11).
+    invoices are never taken (S11). `among` limits the documents to these uuids (a repair
+    run's, which takes them whatever their issue date: `since=None`).
     """
     covered = BackedUpFile.objects.filter(
         integration=integration,
@@ -112,7 +139,11 @@ def documents_to_back_up(
         state=BackedUpFile.State.DONE,
         source_updated_at__gte=OuterRef("updated_at"),
     )
-    documents = model.objects.filter(merchant_id=integration.merchant_id, issue_date__gte=since)
+    documents = model.objects.filter(merchant_id=integration.merchant_id)
+    if since is not None:
+        documents = documents.filter(issue_date__gte=since)
+    if among is not None:
+        documents = documents.filter(uuid__in=among)
     if model is Invoice:
         documents = documents.exclude(source=Invoice.Source.EXTERNAL)
     return list(

@@ -14,7 +14,7 @@ import random
 from celery import shared_task
 from django.conf import settings
 
-from integrations import dispatcher, notifications, runs
+from integrations import dispatcher, notifications, runs, verify
 from integrations.engine import run as engine
 from integrations.models import BackupRun
 from integrations.runs import RunOutcome
@@ -22,6 +22,8 @@ from integrations.runs import RunOutcome
 logger = logging.getLogger(__name__)
 
 RETRY_JITTER = 0.2
+# A check that finds a backup running tries again this many seconds later.
+CHECK_BUSY_COUNTDOWN = 120
 
 EMAILS = {
     "access_lost": notifications.notify_access_lost,
@@ -71,6 +73,26 @@ def run_backup(self, run_id: int) -> str:
         raise self.retry(countdown=postpone_run(run_id, attempt), max_retries=retries)
     after_final_outcome(run_id, outcome)
     return outcome.status
+
+
+@shared_task(bind=True, name="integrations.tasks.check_backup", ignore_result=True)
+def check_backup(self, report_id: int) -> str:
+    """Check my backup: compare Drive with the ledger and keep the report (integrations.verify)."""
+    try:
+        report = verify.execute_check(report_id)
+    except verify.CheckBusy as exc:
+        # A backup run holds the integration: check once it is done.
+        raise self.retry(exc=exc, countdown=CHECK_BUSY_COUNTDOWN, max_retries=None) from exc
+    return report.status
+
+
+@shared_task(name="integrations.tasks.check_due_backups", ignore_result=True)
+def check_due_backups() -> int:
+    """Beat, daily: a check of every backup whose last one is a month old."""
+    reports = verify.request_monthly_checks()
+    for report in reports:
+        check_backup.delay(report.pk)
+    return len(reports)
 
 
 @shared_task(

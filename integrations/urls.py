@@ -16,4 +16,5 @@ urlpatterns = [
     path("google-drive/start/", views.google_drive_start, name="google_drive_start"),
     path("google-drive/disconnect/", views.google_drive_disconnect, name="google_drive_disconnect"),
     path("google-drive/", include("integrations.run_urls")),
+    path("google-drive/", include("integrations.verify_urls")),
 ]

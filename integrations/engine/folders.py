@@ -203,17 +203,27 @@ class FolderTree:
             display_path(path),
             self.integration.pk,
         )
+        self._forget_unlisted([path])
+        return True
+
+    def forget_trashed(self, paths: list[FolderPath]) -> None:
+        """A listing showed these folders in the trash (a repair's): list the tree once and
+        forget their cached ids, so files go into folders made again rather than the trash."""
+        if paths:
+            self._forget_unlisted(paths)
+
+    def _forget_unlisted(self, paths: list[FolderPath]) -> None:
         self._loaded = False
         self._resolved.clear()
         self.load()
-        for depth in range(len(path) + 1):
-            key = _cache_key(path[:depth])
-            cached = self._cached.get(key)
-            # A folder made moments ago may be missing from the listing only because lists
-            # lag; _cached_still_there asks Drive about it instead.
-            if cached and cached not in self._listed and cached not in self._made_this_run:
-                del self._cached[key]
-        return True
+        for path in paths:
+            for depth in range(len(path) + 1):
+                key = _cache_key(path[:depth])
+                cached = self._cached.get(key)
+                # A folder made moments ago may be missing from the listing only because lists
+                # lag; _cached_still_there asks Drive about it instead.
+                if cached and cached not in self._listed and cached not in self._made_this_run:
+                    del self._cached[key]
 
     def _pick(self, candidates: list[str], path: FolderPath) -> str | None:
         """Our cached choice among the listed candidates, else the oldest one."""

@@ -12,7 +12,8 @@ unfinished asks Drive for that id:
 
 So neither a worker killed between upload and commit nor a request resent by httplib2 can
 leave a second copy. States: uploading -> done | failed | in_trash; only "uploading" and
-"done" are live (one live row per document version, a database constraint).
+"done" are live (one live row per document version, a database constraint). A repair run
+(engine.repair) also turns done rows whose copy the merchant removed into in_trash | gone.
 """
 
 from __future__ import annotations
@@ -120,6 +121,20 @@ class Ledger:
             .exists()
         )
 
+    def done_rows(self):
+        return self._rows().filter(state=BackedUpFile.State.DONE)
+
+    def lost_document_uuids(self) -> set:
+        """Documents with a copy the merchant trashed or deleted (a repair may resend them)."""
+        return set(
+            self._rows()
+            .filter(
+                state__in=(BackedUpFile.State.IN_TRASH, BackedUpFile.State.GONE),
+                document_uuid__isnull=False,
+            )
+            .values_list("document_uuid", flat=True)
+        )
+
     # --- what landed ----------------------------------------------------------------------
 
     def landed(self, row: BackedUpFile) -> Landed:
@@ -174,6 +189,12 @@ class Ledger:
     def fail(self, row: BackedUpFile) -> None:
         row.state = BackedUpFile.State.FAILED
         row.save(update_fields=["state"])
+
+    def mark_gone(self, row: BackedUpFile) -> None:
+        """The row's copy was deleted for good from Drive (a repair asked Drive by its id)."""
+        row.state = BackedUpFile.State.GONE
+        row.save(update_fields=["state"])
+        logger.info("Ledger row %s: its copy was deleted from Drive (%s)", row.pk, row.folder_path)
 
     def put_in_trash(self, row: BackedUpFile, stored: StoredFile | None = None) -> None:
         """The row's copy went to the trash with its folder; it is left there, not counted."""

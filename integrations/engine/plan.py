@@ -13,7 +13,7 @@ import hashlib
 import io
 import logging
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -92,9 +92,15 @@ class DocumentWork:
 
 
 def documents_work(
-    integration: GoogleDriveIntegration, account: str, since: date
+    integration: GoogleDriveIntegration,
+    account: str,
+    since: date | None,
+    among: Collection | None = None,
 ) -> list[DocumentWork]:
-    """The invoices and receipts this run takes, by the boxes ticked (S11 for invoices)."""
+    """The invoices and receipts this run takes, by the boxes ticked (S11 for invoices).
+
+    `among`: only these document uuids, whatever their issue date (a repair run's plan).
+    """
     work: list[DocumentWork] = []
     kinds: list[tuple[bool, str, DocumentModel]] = [
         (invoices_wanted(integration), BackedUpFile.Kind.INVOICE, Invoice),
@@ -102,7 +108,7 @@ def documents_work(
     ]
     for wanted, kind, model in kinds:
         if wanted:
-            found = documents_to_back_up(model, kind, integration, account, since)
+            found = documents_to_back_up(model, kind, integration, account, since, among)
             work.append(DocumentWork(kind, model, found))
     return work
 

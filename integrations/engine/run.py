@@ -23,7 +23,7 @@ from django.utils import timezone
 
 from accounts.time_zones import zone_named
 from integrations import runs
-from integrations.engine import plan
+from integrations.engine import plan, repair
 from integrations.engine.drive_ids import DriveIdPool
 from integrations.engine.folders import FolderTree, folder_for
 from integrations.engine.ledger import Ledger
@@ -157,10 +157,19 @@ class RunExecution:
         ids = DriveIdPool(client, self.integration, self.account)
         ledger = Ledger(self.run, self.integration, self.account, client, ids)
         ledger.recover_unfinished()
-        today = self.run.started_at.astimezone(self.zone).date()
-        since = documents_since(self.integration, today)
-        work = plan.documents_work(self.integration, self.account, since)
-        orders_pending = self.integration.backup_orders and not ledger.orders_done()
+        repairing = None
+        if self.run.trigger == BackupRun.Trigger.REPAIR:
+            # Only the documents whose copy the merchant deleted or trashed (engine.repair).
+            repairing = repair.plan_repair(self.integration, ledger)
+            work = plan.documents_work(
+                self.integration, self.account, None, among=repairing.documents
+            )
+            orders_pending = False
+        else:
+            today = self.run.started_at.astimezone(self.zone).date()
+            since = documents_since(self.integration, today)
+            work = plan.documents_work(self.integration, self.account, since)
+            orders_pending = self.integration.backup_orders and not ledger.orders_done()
         planned = int(orders_pending) + sum(len(w.found) for w in work)
         self.run.progress_total = self.tally.done + planned
         self.run.progress_done = self.tally.done
@@ -171,6 +180,8 @@ class RunExecution:
         if orders_pending:
             folders.append(plan.orders_folder(self.run.started_at, self.zone))
         tree = FolderTree(client, self.integration, self.account, ids)
+        if repairing is not None:
+            tree.forget_trashed(repairing.trashed_folders)
         # Tell the pool how many ids the run may need, so one refill covers it.
         ids.expect(planned + tree.missing_count(folders))
         uploader = Uploader(self.run, client, ledger, tree, ids, self)

@@ -12,7 +12,7 @@ import redis
 from accounts.models import Merchant
 from backupsite.celery import app
 from integrations.engine import run as engine_run
-from integrations.models import GoogleDriveIntegration
+from integrations.models import BackedUpFile, GoogleDriveIntegration
 from tests.factories import connect_integration
 from tests.isolation import session_slot
 
@@ -126,3 +126,15 @@ def start_worker(google_settings, broker, mail_dir, tmp_path):
     yield start
     for worker in workers:
         worker.stop()
+
+
+@pytest.fixture
+def backed_up(engine, documents_only, merchant) -> dict:
+    """Six November invoices (FV 0 to FV 5) in Drive; their ledger rows by file name."""
+    from tests.integrations.engine.helpers import NOV, invoice, run_backup  # imports this module
+
+    for n in range(6):
+        invoice(merchant, f"FV {n}/11/2026", NOV + dt.timedelta(days=n))
+    _run, outcome = run_backup(documents_only)
+    assert outcome.succeeded, outcome.message
+    return {row.name: row for row in BackedUpFile.objects.filter(state="done")}

@@ -1,7 +1,9 @@
 """Back up one merchant (or every connected one) now, in this process, and say what happened.
 
-    python manage.py backup_now [--merchant EMAIL]
+    python manage.py backup_now [--merchant EMAIL] [--since YYYY-MM-DD]
 
+`--since` moves the backup's start date back first (a backfill): the run then uploads every
+document issued from that day on that Drive does not hold yet, into its issue month's folder.
 EMAIL is the e-mail of one of the merchant's users or of the connected Google account. A run
 that is already queued or running for the integration is continued rather than duplicated.
 The outcome has the worker's consequences too: a lost grant, a full Drive or a second failure
@@ -10,14 +12,19 @@ in a row queues the merchant's e-mail, and a success clears what earlier problem
 
 from __future__ import annotations
 
+import argparse
+from datetime import date
+
 from django.core.management.base import BaseCommand, CommandError
 from django.db.models import Q
 from django.utils import timezone
 
+from accounts.time_zones import zone_named
 from integrations.dispatcher import stalled_run_seconds
 from integrations.engine.run import HEARTBEAT_INTERVAL_SECONDS, execute_run
 from integrations.models import BackupRun, GoogleDriveIntegration
 from integrations.runs import BackupNowRefused, start_manual_run
+from integrations.selection import SinceRefused, move_documents_since_back
 from integrations.tasks import after_final_outcome
 
 # Why "Back up now" (and so this command) would not start a run, for an operator.
@@ -37,8 +44,16 @@ class Command(BaseCommand):
             metavar="EMAIL",
             help="A user's e-mail of the merchant, or the connected Google account's e-mail.",
         )
+        parser.add_argument(
+            "--since",
+            metavar="YYYY-MM-DD",
+            type=parse_since,
+            help="Back up documents issued from this day on (moves the start date back first).",
+        )
 
-    def handle(self, *args, merchant: str | None = None, **options) -> None:
+    def handle(
+        self, *args, merchant: str | None = None, since: date | None = None, **options
+    ) -> None:
         integrations = connected_integrations(merchant)
         if not integrations:
             raise CommandError(
@@ -46,6 +61,9 @@ class Command(BaseCommand):
                 if merchant
                 else "No connected Google Drive integration."
             )
+        if since is not None:
+            for integration in integrations:
+                self._move_start_back(integration, since)
         failed = 0
         for integration in integrations:
             try:
@@ -68,6 +86,22 @@ class Command(BaseCommand):
             failed += outcome.status in (BackupRun.Status.FAILED, BackupRun.Status.PARTIAL)
         if failed:
             raise CommandError(f"{failed} backup(s) did not fully succeed.")
+
+    def _move_start_back(self, integration: GoogleDriveIntegration, since: date) -> None:
+        today = timezone.now().astimezone(zone_named(integration.time_zone)).date()
+        try:
+            before = move_documents_since_back(integration, since, today)
+        except SinceRefused as refused:
+            raise CommandError(f"{integration.merchant}: --since {since}: {refused}.") from None
+        was = before.isoformat() if before else "not set yet"
+        self.stdout.write(f"{integration.merchant}: documents from {since} on (was {was})")
+
+
+def parse_since(value: str) -> date:
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{value!r} is not a date like 2025-10-01") from None
 
 
 def connected_integrations(email: str | None) -> list[GoogleDriveIntegration]:
