@@ -17,7 +17,7 @@ from google_auth_oauthlib.flow import Flow
 
 from accounts.models import Merchant
 from bench.harness import REDIRECT_URI
-from documents import demo_data
+from documents import demo
 from documents.models import Invoice, Receipt
 from fake_google import FakeGoogle
 from integrations.google import oauth
@@ -63,12 +63,12 @@ def seed_night_merchants(count: int, sizes: NightSizes, now: dt.datetime) -> lis
     Called directly rather than through the command so that no merchant is switched to
     external accounting (the command does that to the third one for the demo's sake).
     """
-    return demo_data.seed(merchants=count, now=now, **sizes.seed_arguments())
+    return demo.seed(merchants=count, now=now, **sizes.seed_arguments())
 
 
 def seed_csv_merchant(index: int, orders: int, now: dt.datetime) -> Merchant:
     """One merchant whose ``orders`` orders all changed status inside the 30-day window."""
-    (merchant,) = demo_data.seed(
+    (merchant,) = demo.seed(
         merchants=1,
         first_index=index,
         orders=orders,

@@ -15,6 +15,7 @@ from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
 
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from accounts.models import Merchant, User
@@ -201,7 +202,7 @@ def _store_grant(
             merchant=merchant
         )
         old_token = integration.refresh_token
-        old_account = _account_key(integration.google_account_id, integration.google_email)
+        old_account = integration.same_google_account()
         same_account = _is_same_account(integration, account)
         switched = old_account is not None and not same_account
         if not same_account:
@@ -227,14 +228,6 @@ def _store_grant(
     )
 
 
-def _account_key(account_id: str, email: str) -> tuple[str, str] | None:
-    if account_id:
-        return ("id", account_id)
-    if email:
-        return ("email", email.lower())
-    return None
-
-
 def _is_same_account(integration: GoogleDriveIntegration, account: GoogleAccount) -> bool:
     if integration.google_account_id and account.permission_id:
         return integration.google_account_id == account.permission_id
@@ -254,7 +247,7 @@ def _forget_previous_account_layout(integration: GoogleDriveIntegration) -> None
 
 
 def _revoke_unless_shared(
-    integration: GoogleDriveIntegration, token: str, account: tuple[str, str] | None
+    integration: GoogleDriveIntegration, token: str, account: Q | None
 ) -> oauth.RevokeOutcome | None:
     """Revoke a grant no longer used here, unless another merchant still relies on it.
 
@@ -269,13 +262,11 @@ def _revoke_unless_shared(
     return outcome
 
 
-def _grant_used_elsewhere(integration: GoogleDriveIntegration, account: tuple[str, str]) -> bool:
-    kind, value = account
-    lookup = {"google_account_id": value} if kind == "id" else {"google_email__iexact": value}
+def _grant_used_elsewhere(integration: GoogleDriveIntegration, account: Q) -> bool:
     return (
         GoogleDriveIntegration.objects.exclude(pk=integration.pk)
         .exclude(refresh_token="")
-        .filter(**lookup)
+        .filter(account)
         .exists()
     )
 
@@ -302,7 +293,7 @@ def disconnect(merchant: Merchant) -> DisconnectOutcome:
         if integration is None:
             return DisconnectOutcome.NOTHING_TO_REVOKE
         token = integration.refresh_token
-        account = _account_key(integration.google_account_id, integration.google_email)
+        account = integration.same_google_account()
         integration.refresh_token = ""
         integration.granted_scopes = ""
         integration.status = GoogleDriveIntegration.Status.NOT_CONNECTED

@@ -68,6 +68,15 @@ class GoogleDriveIntegration(models.Model):
         """
         return self.google_account_id or self.google_email.lower()
 
+    def same_google_account(self) -> Q | None:
+        """Integrations connected to this one's Google account (by its id, else its e-mail);
+        None when it has none."""
+        if self.google_account_id:
+            return Q(google_account_id=self.google_account_id)
+        if self.google_email:
+            return Q(google_email__iexact=self.google_email)
+        return None
+
 
 class BackupRun(models.Model):
     class Trigger(models.TextChoices):

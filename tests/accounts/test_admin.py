@@ -5,7 +5,7 @@ from django.urls import reverse
 
 from accounts.models import Merchant, User
 from documents.models import ApiInvoicePdf, Invoice
-from tests.accounts.factories import make_invoice, make_merchant, make_order, make_receipt
+from tests.factories import make_invoice, make_merchant, make_order, make_receipt
 
 pytestmark = pytest.mark.django_db
 

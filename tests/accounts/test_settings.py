@@ -4,7 +4,7 @@ import pytest
 from django.urls import reverse
 
 from accounts.models import Merchant, hash_api_token
-from tests.accounts.factories import make_merchant
+from tests.factories import make_merchant
 
 pytestmark = pytest.mark.django_db
 

@@ -7,7 +7,7 @@ import pytest
 from django.urls import reverse
 
 from accounts.models import Merchant, User
-from tests.accounts.factories import PASSWORD, make_merchant
+from tests.factories import PASSWORD, make_merchant
 
 pytestmark = pytest.mark.django_db
 

@@ -7,7 +7,7 @@ import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from accounts.models import User
-from tests.accounts.factories import make_invoice, make_merchant, make_order, make_receipt
+from tests.factories import make_invoice, make_merchant, make_order, make_receipt
 
 pytestmark = pytest.mark.django_db
 

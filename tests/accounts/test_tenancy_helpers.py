@@ -13,7 +13,7 @@ from accounts.tenancy import (
     scope_to_merchant,
 )
 from documents.models import Order
-from tests.accounts.factories import make_merchant, make_order
+from tests.factories import make_merchant, make_order
 
 pytestmark = pytest.mark.django_db
 

@@ -13,8 +13,8 @@ from django.utils import timezone
 from accounts.models import Merchant
 from integrations.connection import integration_for
 from integrations.models import GoogleDriveIntegration
-from tests.accounts.factories import make_merchant, make_order
 from tests.accounts.test_signup_login import signup_data
+from tests.factories import make_merchant, make_order
 
 pytestmark = pytest.mark.django_db
 

@@ -21,8 +21,8 @@ from documents.models import Invoice
 from integrations import run_errors
 from integrations.models import BackupRun, DriveFolder, GoogleDriveIntegration
 from tests.browser.accessibility import assert_accessible, contrast_ratio
-from tests.engine.conftest import make_integration, make_run
-from tests.integrations_ui.documents import copy_in_drive, invoice, receipt
+from tests.factories import make_integration, make_run
+from tests.integrations.ui.documents import copy_in_drive, invoice, receipt
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

@@ -8,9 +8,9 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
-from documents.demo_data import minimal_pdf
+from documents.demo import minimal_pdf
 from documents.models import ApiInvoicePdf, Invoice, InvoiceItem
-from tests.accounts.factories import make_invoice, make_merchant
+from tests.factories import make_invoice, make_merchant
 
 pytestmark = pytest.mark.django_db
 

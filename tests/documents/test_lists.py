@@ -7,7 +7,7 @@ from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 
 from documents.models import Invoice
-from tests.accounts.factories import make_invoice, make_merchant, make_order, make_receipt
+from tests.factories import make_invoice, make_merchant, make_order, make_receipt
 
 pytestmark = pytest.mark.django_db
 

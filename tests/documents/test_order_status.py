@@ -8,7 +8,7 @@ import pytest
 from django.utils import timezone
 
 from documents.models import Order
-from tests.accounts.factories import make_merchant, make_order, make_status
+from tests.factories import make_merchant, make_order, make_status
 
 pytestmark = pytest.mark.django_db
 

@@ -10,7 +10,7 @@ from django.forms.models import model_to_dict
 from pypdf import PdfReader
 
 from accounts.models import Merchant, User
-from documents import demo_data
+from documents import demo
 from documents.models import Invoice, InvoiceItem, Order, OrderStatus, Receipt
 
 pytestmark = pytest.mark.django_db
@@ -75,12 +75,12 @@ def canonical_dump() -> list:
 
 
 def test_same_seed_gives_the_same_data():
-    demo_data.seed(**SMALL, seed=7, now=NOW)
+    demo.seed(**SMALL, seed=7, now=NOW)
     first = canonical_dump()
     Merchant.objects.all().delete()
     User.objects.all().delete()
 
-    demo_data.seed(**SMALL, seed=7, now=NOW)
+    demo.seed(**SMALL, seed=7, now=NOW)
     second = canonical_dump()
 
     assert first == second
@@ -89,12 +89,12 @@ def test_same_seed_gives_the_same_data():
 
 
 def test_another_seed_gives_other_data():
-    demo_data.seed(**SMALL, seed=7, now=NOW)
+    demo.seed(**SMALL, seed=7, now=NOW)
     first = canonical_dump()
     Merchant.objects.all().delete()
     User.objects.all().delete()
 
-    demo_data.seed(**SMALL, seed=8, now=NOW)
+    demo.seed(**SMALL, seed=8, now=NOW)
 
     second = canonical_dump()
     assert [m["email"] for m in first] == [m["email"] for m in second]
@@ -102,7 +102,7 @@ def test_another_seed_gives_other_data():
 
 
 def test_counts_in_the_backup_windows_are_exact():
-    merchants = demo_data.seed(
+    merchants = demo.seed(
         merchants=2,
         orders=200,
         orders_in_window=120,
@@ -141,7 +141,7 @@ def test_counts_in_the_backup_windows_are_exact():
 
 
 def test_documents_are_numbered_per_month_and_api_pdfs_are_real():
-    demo_data.seed(**SMALL, now=NOW)
+    demo.seed(**SMALL, now=NOW)
 
     for invoice in Invoice.objects.all():
         match = re.fullmatch(r"FV (\d+)/(\d{2})/(\d{4})", invoice.number)
@@ -152,7 +152,7 @@ def test_documents_are_numbered_per_month_and_api_pdfs_are_real():
     nov = sorted(
         int(n.split()[1].split("/")[0])
         for n in Receipt.objects.filter(
-            merchant__users__email=demo_data.DEMO_EMAIL, issue_date__month=11
+            merchant__users__email=demo.DEMO_EMAIL, issue_date__month=11
         ).values_list("number", flat=True)
     )
     assert nov == list(range(1, len(nov) + 1))
@@ -164,7 +164,7 @@ def test_documents_are_numbered_per_month_and_api_pdfs_are_real():
 
 
 def test_data_is_varied():
-    demo_data.seed(merchants=3, orders=300, now=NOW, external_accounting_merchants=(2,))
+    demo.seed(merchants=3, orders=300, now=NOW, external_accounting_merchants=(2,))
 
     assert set(Order.objects.values_list("currency", flat=True)) >= {"PLN", "EUR", "GBP", "BRL"}
     sources = set(Order.objects.values_list("source", flat=True))
@@ -193,7 +193,7 @@ def test_data_is_varied():
 def test_month_boundary_right_after_midnight_on_the_first():
     first = datetime(2026, 12, 1, 0, 5, tzinfo=UTC)
 
-    demo_data.seed(merchants=1, orders=10, invoices=8, invoices_this_month=4, receipts=4,
+    demo.seed(merchants=1, orders=10, invoices=8, invoices_this_month=4, receipts=4,
                    receipts_this_month=2, api_invoices=1, now=first)  # fmt: skip
 
     this_month = Invoice.objects.filter(issue_date=first.date()).exclude(source="external")
@@ -203,9 +203,9 @@ def test_month_boundary_right_after_midnight_on_the_first():
 
 def test_inconsistent_sizes_are_refused():
     with pytest.raises(ValueError, match="orders_in_window"):
-        demo_data.seed(merchants=1, orders=10, orders_in_window=11, now=NOW)
+        demo.seed(merchants=1, orders=10, orders_in_window=11, now=NOW)
     with pytest.raises(ValueError, match="api_invoices"):
-        demo_data.seed(merchants=1, invoices=5, invoices_this_month=1, api_invoices=2, now=NOW)
+        demo.seed(merchants=1, invoices=5, invoices_this_month=1, api_invoices=2, now=NOW)
     assert not Merchant.objects.exists()
 
 
@@ -214,11 +214,11 @@ def test_command_creates_the_demo_login_and_respects_if_empty():
     call_command("seed_demo", "--merchants=2", "--orders=20", "--invoices=6", "--receipts=4",
                  "--now=2026-11-23T02:00:00+00:00", stdout=out)  # fmt: skip
 
-    demo = User.objects.get(email=demo_data.DEMO_EMAIL)
-    assert demo.check_password(demo_data.DEMO_PASSWORD)
-    assert User.objects.get(email="merchant2@example.com").merchant != demo.merchant
-    assert Order.objects.filter(merchant=demo.merchant).count() == 20
-    assert demo_data.DEMO_EMAIL in out.getvalue()
+    owner = User.objects.get(email=demo.DEMO_EMAIL)
+    assert owner.check_password(demo.DEMO_PASSWORD)
+    assert User.objects.get(email="merchant2@example.com").merchant != owner.merchant
+    assert Order.objects.filter(merchant=owner.merchant).count() == 20
+    assert demo.DEMO_EMAIL in out.getvalue()
 
     call_command("seed_demo", "--if-empty", stdout=io.StringIO())
     assert Merchant.objects.count() == 2

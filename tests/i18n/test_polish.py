@@ -16,9 +16,8 @@ from accounts.models import Merchant, User
 from documents import printing
 from integrations import notifications, run_errors, run_history
 from integrations.models import BackupRun, GoogleDriveIntegration
-from tests.accounts.factories import make_merchant, make_order
 from tests.accounts.test_signup_login import signup_data
-from tests.engine.conftest import make_integration, make_run
+from tests.factories import make_integration, make_merchant, make_order, make_run
 from tests.rendering import factories
 
 pytestmark = pytest.mark.django_db

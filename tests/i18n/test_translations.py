@@ -19,7 +19,7 @@ from django.utils import translation
 from fontTools.ttLib import TTFont
 
 from integrations import run_errors
-from tests.accounts.factories import make_merchant, make_order
+from tests.factories import make_merchant, make_order
 
 LOCALE = Path(settings.BASE_DIR) / "locale"
 PLACEHOLDER = re.compile(r"%\(\w+\)[sd]|%[sd]|\{\w+\}|</?\w+[^>]*>")

@@ -5,17 +5,19 @@ import socket
 from prometheus_client.parser import text_string_to_metric_families
 
 # The backup engine's fixtures, for metrics after a real run against fake_google.
-from tests.backup.conftest import (  # noqa: F401
+from tests.integrations.conftest import (  # noqa: F401  # noqa: F401
     backup_redis,
+    broker,
     documents_only,
     engine,
     google_clock,
     integration,
+    mail_dir,
     merchant,
     slept,
+    start_worker,
 )
-from tests.engine.conftest import broker, mail_dir, start_worker  # noqa: F401
-from tests.integrations_ui.test_admin import admin_client  # noqa: F401
+from tests.integrations.ui.test_admin import admin_client  # noqa: F401
 
 
 def samples(payload: bytes | str) -> dict[tuple[str, tuple[tuple[str, str], ...]], float]:

@@ -9,7 +9,8 @@ import pytest
 import time_machine
 
 from integrations.models import BackupRun, GoogleDriveIntegration
-from tests.engine.conftest import WARSAW, make_integration, make_run
+from tests.factories import make_integration, make_run
+from tests.integrations.conftest import WARSAW
 
 NOV_23 = dt.date(2026, 11, 23)
 # 06:30 in Warsaw on the 23rd: that night's window ended at 06:00.

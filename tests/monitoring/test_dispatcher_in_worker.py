@@ -11,7 +11,7 @@ pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 
 
 def test_a_pass_in_a_worker_process_is_seen_by_this_one(start_worker, broker):
-    from tests.engine.worker import wait_for
+    from tests.integrations.workers.worker import wait_for
 
     start_worker()
     assert last_dispatcher_pass() is None

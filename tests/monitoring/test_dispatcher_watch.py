@@ -13,7 +13,8 @@ from integrations.tasks import dispatch_due_backups
 from monitoring.alerts import alert_unfinished_nights
 from monitoring.heartbeats import last_dispatcher_pass
 from monitoring.models import UnfinishedNightAlert
-from tests.engine.conftest import WARSAW, make_integration
+from tests.factories import make_integration
+from tests.integrations.conftest import WARSAW
 
 NOV_23 = dt.date(2026, 11, 23)
 # 06:20 in Warsaw: the night of the 23rd ended at 06:00 there.

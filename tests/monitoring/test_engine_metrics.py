@@ -10,7 +10,7 @@ from __future__ import annotations
 from prometheus_client import REGISTRY
 
 from integrations.models import BackedUpFile
-from tests.backup.helpers import NOV, drive_requests, invoice, receipt, run_backup
+from tests.integrations.engine.helpers import NOV, drive_requests, invoice, receipt, run_backup
 
 SERIES = {
     "runs": ("drivebackup_runs_finished_total", {"outcome": "succeeded", "trigger": "manual"}),

@@ -15,7 +15,7 @@ import pytest
 
 from backupsite.logging import use_log_format
 from integrations.run_log import log_run_finished, log_run_started
-from tests.backup.helpers import NOV, invoice, receipt, run_backup
+from tests.integrations.engine.helpers import NOV, invoice, receipt, run_backup
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -14,9 +14,9 @@ from integrations.models import BackedUpFile, BackupRun
 from integrations.schedule import scheduled_start, window_for_night
 from monitoring.exposition import metrics_payload
 from monitoring.heartbeats import record_dispatcher_pass
-from tests.backup.conftest import NIGHT, WARSAW
-from tests.backup.helpers import NOV, drive_files, drive_requests, invoice, receipt
-from tests.engine.conftest import make_integration
+from tests.factories import make_integration
+from tests.integrations.conftest import NIGHT, WARSAW
+from tests.integrations.engine.helpers import NOV, drive_files, drive_requests, invoice, receipt
 
 from .conftest import samples
 

@@ -10,7 +10,8 @@ import pytest
 from integrations import night_report
 from integrations.models import BackupRun, GoogleDriveIntegration
 from integrations.schedule import scheduled_start, start_after_night, window_for_night
-from tests.engine.conftest import WARSAW, make_integration, make_run
+from tests.factories import make_integration, make_run
+from tests.integrations.conftest import WARSAW
 
 SAO_PAULO = ZoneInfo("America/Sao_Paulo")
 NOV_23 = dt.date(2026, 11, 23)

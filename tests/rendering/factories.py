@@ -7,16 +7,8 @@ import hashlib
 from decimal import Decimal
 
 from accounts.models import Merchant
-from documents.models import (
-    ApiInvoicePdf,
-    Invoice,
-    InvoiceItem,
-    Order,
-    OrderItem,
-    OrderStatus,
-    Receipt,
-    ReceiptItem,
-)
+from documents.models import ApiInvoicePdf, Invoice, Order, OrderItem, OrderStatus, Receipt
+from tests import factories
 
 SELLER = {
     "seller_name": "Sklep Żółta Łódź sp. z o.o.",
@@ -60,41 +52,33 @@ def make_invoice(
     issue_date: dt.date = dt.date(2026, 11, 12),
     currency: str = "PLN",
 ) -> Invoice:
-    invoice = Invoice.objects.create(
-        merchant=merchant,
-        number=number,
+    """A print-worthy invoice: Polish seller, Portuguese buyer, `items` lines of PRODUCTS."""
+    lines = []
+    for name, unit, price, rate, quantity in invoice_items(items):
+        net = (price * quantity).quantize(Q)
+        lines.append(
+            {
+                "name": name,
+                "quantity": quantity,
+                "unit": unit,
+                "unit_price_net": price,
+                "vat_rate": rate,
+                "total_net": net,
+                "total_gross": (net * (1 + rate / 100)).quantize(Q),
+            }
+        )
+    return factories.make_invoice(
+        merchant,
+        number,
         issue_date=issue_date,
-        sale_date=issue_date,
         payment_method="Przelew bancário",
         payment_due=issue_date + dt.timedelta(days=14),
         currency=currency,
         source=source,
+        items=lines,
         **SELLER,
         **BUYER,
     )
-    total_net = total_gross = Decimal("0")
-    lines = []
-    for name, unit, price, rate, quantity in invoice_items(items):
-        net = (price * quantity).quantize(Q)
-        gross = (net * (1 + rate / 100)).quantize(Q)
-        total_net += net
-        total_gross += gross
-        lines.append(
-            InvoiceItem(
-                invoice=invoice,
-                name=name,
-                quantity=quantity,
-                unit=unit,
-                unit_price_net=price,
-                vat_rate=rate,
-                total_net=net,
-                total_gross=gross,
-            )
-        )
-    InvoiceItem.objects.bulk_create(lines)
-    invoice.total_net, invoice.total_gross = total_net, total_gross
-    invoice.save(update_fields=["total_net", "total_gross"])
-    return invoice
 
 
 def make_api_invoice(merchant: Merchant, number: str, content: bytes) -> Invoice:
@@ -109,35 +93,33 @@ def make_api_invoice(merchant: Merchant, number: str, content: bytes) -> Invoice
 
 
 def make_receipt(merchant: Merchant, number: str, items: int = 2) -> Receipt:
-    receipt = Receipt.objects.create(
-        merchant=merchant,
-        number=number,
-        issue_date=dt.date(2026, 11, 13),
-        payment_method="Cartão",
-        **SELLER,
-        buyer_name="Zdzisław Bąk",
-    )
-    total_net = total_gross = Decimal("0")
+    """A print-worthy receipt with `items` lines of PRODUCTS."""
     lines = []
+    total_net = Decimal("0")
     for name, _unit, price, rate, quantity in invoice_items(items):
         gross_price = (price * (1 + rate / 100)).quantize(Q)
         gross = (gross_price * quantity).quantize(Q)
-        total_gross += gross
         total_net += (gross / (1 + rate / 100)).quantize(Q)
         lines.append(
-            ReceiptItem(
-                receipt=receipt,
-                name=name,
-                quantity=quantity,
-                unit_price_gross=gross_price,
-                vat_rate=rate,
-                total_gross=gross,
-            )
+            {
+                "name": name,
+                "quantity": quantity,
+                "unit_price_gross": gross_price,
+                "vat_rate": rate,
+                "total_gross": gross,
+            }
         )
-    ReceiptItem.objects.bulk_create(lines)
-    receipt.total_net, receipt.total_gross = total_net, total_gross
-    receipt.save(update_fields=["total_net", "total_gross"])
-    return receipt
+    return factories.make_receipt(
+        merchant,
+        number,
+        issue_date=dt.date(2026, 11, 13),
+        payment_method="Cartão",
+        buyer_name="Zdzisław Bąk",
+        total_net=total_net,
+        total_gross=sum((line["total_gross"] for line in lines), Decimal("0")),
+        items=lines,
+        **SELLER,
+    )
 
 
 def make_status(merchant: Merchant, name: str = "New") -> OrderStatus:

@@ -12,8 +12,8 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 
-from tests.accounts.factories import make_merchant
 from tests.documents.test_api import PDF, URL, assert_nothing_stored, error_of, invoice_data
+from tests.factories import make_merchant
 
 pytestmark = pytest.mark.django_db
 

@@ -12,8 +12,8 @@ from django.test import Client
 
 from accounts.models import User
 from documents.models import Invoice
-from tests.accounts.factories import make_merchant
 from tests.documents.test_api import assert_nothing_stored, error_of, invoice_data, post_json
+from tests.factories import make_merchant
 
 pytestmark = pytest.mark.django_db
 

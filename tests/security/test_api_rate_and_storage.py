@@ -14,8 +14,8 @@ from django.db.migrations.executor import MigrationExecutor
 from django.test import Client
 
 from documents.models import ApiInvoicePdf, Invoice
-from tests.accounts.factories import make_merchant
 from tests.documents.test_api import PDF, error_of, invoice_data, post_json
+from tests.factories import make_merchant
 
 
 @pytest.fixture

@@ -1,6 +1,6 @@
 """F3 (Content-Security-Policy): every page carries one, and the panel's pages pass it.
 
-The browser tests (tests/browser, tests/engine/test_runs_browser.py) fail on any violation
+The browser tests (tests/browser, tests/integrations/test_runs_browser.py) fail on any violation
 their pages report (the `browser` fixture); the tests here show that check catches one.
 """
 
@@ -12,8 +12,8 @@ import pytest
 from django.test import Client
 
 from accounts.models import Merchant, User
-from tests.accounts.factories import make_invoice
 from tests.browser.test_google_drive_flow import shoot
+from tests.factories import make_invoice
 
 PASSWORD = "browser-test-password-2026"
 

@@ -11,7 +11,7 @@ from django.test import Client, RequestFactory
 
 from accounts.models import User
 from accounts.throttling import client_ip
-from tests.accounts.factories import PASSWORD, make_merchant
+from tests.factories import PASSWORD, make_merchant
 
 pytestmark = pytest.mark.django_db
 

@@ -12,7 +12,7 @@ import pytest
 from django.test import Client
 
 from accounts.models import Merchant, User
-from tests.accounts.factories import make_merchant
+from tests.factories import make_merchant
 
 pytestmark = pytest.mark.django_db
 

@@ -10,7 +10,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import Merchant, User
-from documents import demo_data
+from documents import demo
 
 
 def aware_datetime(value: str) -> datetime:
@@ -23,7 +23,7 @@ def aware_datetime(value: str) -> datetime:
 class Command(BaseCommand):
     help = (
         "Create demo merchants with orders, invoices and receipts. The first merchant's login "
-        f"is {demo_data.DEMO_EMAIL} / {demo_data.DEMO_PASSWORD}; others are "
+        f"is {demo.DEMO_EMAIL} / {demo.DEMO_PASSWORD}; others are "
         "merchant2@example.com, merchant3@example.com... with the same password. "
         "Counts are per merchant; the same --seed and --now give the same data."
     )
@@ -54,7 +54,7 @@ class Command(BaseCommand):
         )
         parser.add_argument("--api-invoices", type=int, default=3)
         parser.add_argument("--external-invoices", type=int, default=3)
-        parser.add_argument("--seed", type=int, default=demo_data.DEFAULT_SEED)
+        parser.add_argument("--seed", type=int, default=demo.DEFAULT_SEED)
         parser.add_argument(
             "--now",
             type=aware_datetime,
@@ -74,7 +74,7 @@ class Command(BaseCommand):
         if options["if_empty"] and Merchant.objects.exists():
             self.stdout.write("Merchants exist already; nothing seeded.")
             return
-        emails = [demo_data.merchant_email(i) for i in range(options["merchants"])]
+        emails = [demo.merchant_email(i) for i in range(options["merchants"])]
         with transaction.atomic():
             if options["reset"]:
                 deleted = self._delete_demo_merchants(emails)
@@ -86,7 +86,7 @@ class Command(BaseCommand):
                     "use --reset to replace them or --if-empty to skip."
                 )
             started = time.perf_counter()
-            merchants = demo_data.seed(
+            merchants = demo.seed(
                 merchants=options["merchants"],
                 orders=options["orders"],
                 invoices=options["invoices"],
@@ -109,7 +109,7 @@ class Command(BaseCommand):
                 f"(+{options['external_invoices']} external), {options['receipts']} receipts each."
             )
         )
-        self.stdout.write(f"Log in as {demo_data.DEMO_EMAIL} / {demo_data.DEMO_PASSWORD}")
+        self.stdout.write(f"Log in as {demo.DEMO_EMAIL} / {demo.DEMO_PASSWORD}")
 
     def _delete_demo_merchants(self, emails: list[str]) -> int:
         ids = set(User.objects.filter(email__in=emails).values_list("merchant_id", flat=True))

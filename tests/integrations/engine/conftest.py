@@ -14,7 +14,7 @@ from integrations.engine.ledger import Ledger
 from integrations.engine.plan import Upload
 from integrations.engine.upload import Uploader
 from integrations.models import BackupRun
-from tests.engine.conftest import make_integration
+from tests.factories import make_integration
 
 from .fake_drive import FakeDrive
 
