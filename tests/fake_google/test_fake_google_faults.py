@@ -128,7 +128,8 @@ def test_drop_probability_is_seeded_and_only_hits_writes(fake_google, drive):
 
 
 def test_write_rate_limit_is_a_per_user_token_bucket(fake_google, drive, drive_discovery):
-    fake_google.configure(write_limit=True, write_rate=3.0, write_burst=3)
+    # A slow refill (one token per 100 s), so real time passing on a busy machine adds none.
+    fake_google.configure(write_limit=True, write_rate=0.01, write_burst=3)
     for n in range(3):
         make_folder(drive, f"f{n}")
 
@@ -141,7 +142,7 @@ def test_write_rate_limit_is_a_per_user_token_bucket(fake_google, drive, drive_d
     other = drive_service(fake_google, drive_discovery, connect(fake_google, OTHER))
     make_folder(other, "another user has their own bucket")
 
-    fake_google.clock.advance(1.0)  # three more tokens
+    fake_google.clock.advance(300.0)  # three more tokens
     for n in range(3):
         make_folder(drive, f"g{n}")
     with pytest.raises(HttpError):

@@ -217,6 +217,11 @@ def test_a_409_of_file_id_in_use_means_an_earlier_attempt_landed():
             "HTTP 400 invalid_request: Bad",
         ),
         (json.dumps({"error": ["odd"]}).encode(), "", "HTTP 400 :"),
+        (
+            json.dumps({"error": {"errors": [{"reason": "badRequest"}]}}).encode(),
+            "badRequest",
+            "HTTP 400 badRequest:",
+        ),
         (json.dumps([1, 2]).encode(), "", "HTTP 400 :"),
         (
             json.dumps({"error": {"message": "no list", "errors": []}}).encode(),
