@@ -42,15 +42,17 @@ test: install system services
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 # The tests whose outcome depends on the date, the hour or the zone (backup engine, dispatcher,
-# pages, documents, accounts). `make test-moments` runs them again with the clock set to moments
-# where calendars bite; CI does, after `make test`. Any moment: `make test TEST_NOW=...`.
+# pages, documents, accounts, monitoring). `make test-moments` runs them again with the clock set
+# to moments where calendars bite; CI does, after `make test`. Any moment: `make test TEST_NOW=...`.
+# The browser tests are left out there: the pages' dates are checked by their view tests.
 CLOCK_TESTS ?= tests --ignore=tests/fake_google --ignore=tests/rendering --ignore=tests/bench \
-	--ignore=tests/make_run --ignore=tests/i18n
+	--ignore=tests/make_run --ignore=tests/i18n --ignore=tests/security --ignore=tests/browser \
+	-m "not browser"
 # The first night of a month in Warsaw, and the night the clocks go back (02:30 happens twice).
 CLOCK_MOMENTS ?= "2027-03-01T00:30 Europe/Warsaw" "2027-10-31T02:30 Europe/Warsaw"
 
 test-moments: install system services
-	@scripts/ensure-system.sh chromium poppler
+	@scripts/ensure-system.sh poppler promtool
 	@for moment in $(CLOCK_MOMENTS); do \
 		echo "== the clock at $$moment (TEST_NOW)"; \
 		TEST_NOW="$$moment" $(PY) -m pytest $(CLOCK_TESTS) $(PYTEST_ARGS) || exit 1; \
