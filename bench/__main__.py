@@ -18,7 +18,7 @@ from typing import Any
 from bench import harness
 from bench.harness import timed_step
 
-SECTIONS = ("pdf", "csv", "night")
+SECTIONS = ("pdf", "csv", "night", "scale")
 
 
 @dataclass(frozen=True)
@@ -34,6 +34,7 @@ class Options:
     json_out: Path
     quick: bool
     sections: frozenset[str]
+    scale_merchants: tuple[int, ...]
 
 
 def parse_args(argv: list[str] | None = None) -> Options:
@@ -61,7 +62,13 @@ def parse_args(argv: list[str] | None = None) -> Options:
     parser.add_argument(
         "--only",
         default=",".join(SECTIONS),
-        help="comma-separated sections to run: pdf, csv, night (default: all)",
+        help="comma-separated sections to run: pdf, csv, night, scale (default: all)",
+    )
+    parser.add_argument(
+        "--scale-merchants",
+        default=None,
+        help="comma-separated merchant counts of the scale section's regular nights "
+        "(default 100,1000; --quick: 10)",
     )
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--pool", default=None, help="default: the Procfile's, else threads")
@@ -91,7 +98,12 @@ def parse_args(argv: list[str] | None = None) -> Options:
         json_out=args.json_out or harness.DEFAULT_RESULTS_DIR / f"{stamp}.json",
         quick=args.quick,
         sections=frozenset(part for part in args.only.split(",") if part in SECTIONS),
+        scale_merchants=tuple(int(n) for n in scale_default(args).split(",") if n),
     )
+
+
+def scale_default(args: argparse.Namespace) -> str:
+    return args.scale_merchants or ("10" if args.quick else "100,1000")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -121,22 +133,24 @@ def run_sections(
     # Django is set up only now: these import models.
     from django.utils import timezone
 
-    from bench import dataset, figures, night
+    from bench import dataset, figures, night, scale
     from bench.night import FakeGoogleControl
 
     machine = harness.machine_info()
     now = timezone.now()
     timed_step("migrate", dataset.migrate)
-    merchants = timed_step(
-        f"seed {options.merchants} merchants",
-        lambda: dataset.seed_night_merchants(options.merchants, dataset.NightSizes(), now),
-    )
-    control = FakeGoogleControl(fake_url)
-    # Connecting is set-up, not the night: no latency for it.
-    control.configure(latency_ms=0)
-    integrations = timed_step(
-        "connect a Google account each", lambda: dataset.connect_all(merchants)
-    )
+    merchants, integrations = [], []
+    if options.sections & {"pdf", "night"}:
+        merchants = timed_step(
+            f"seed {options.merchants} merchants",
+            lambda: dataset.seed_night_merchants(options.merchants, dataset.NightSizes(), now),
+        )
+        control = FakeGoogleControl(fake_url)
+        # Connecting is set-up, not the night: no latency for it.
+        control.configure(latency_ms=0)
+        integrations = timed_step(
+            "connect a Google account each", lambda: dataset.connect_all(merchants)
+        )
     results: dict[str, Any] = {}
     if "pdf" in options.sections:
         docs = dataset.documents_for_pdf(merchants, options.pdf_docs)
@@ -171,7 +185,10 @@ def run_sections(
             lambda: night.run_night(integrations, fake, fake_url, workers, options.pool),
         )
         results["night"] = night_figures
-        results["projection"] = night.projection(night_figures)
+        results["projection"] = {
+            **night.projection(night_figures),
+            "basis": f"the first night of {options.merchants} merchants",
+        }
         next_day = dataset.NextDaySizes()
         timed_step(
             "issue the next day's documents",
@@ -188,6 +205,14 @@ def run_sections(
                 moment=night.night_moment() + dt.timedelta(days=1),
             ),
         )
+    if "scale" in options.sections:
+        stage = scale.Stage(fake, fake_url, options.pool, options.workers, children)
+        results["scale"] = scale.scale_figures(options.scale_merchants, stage)
+        # Measured per-merchant costs of the largest night replace the first night's.
+        results["projection"] = {
+            **night.projection(results["scale"]),
+            "basis": f"scale: a regular night of {results['scale']['merchants']} merchants",
+        }
     return {
         "schema": 1,
         "measured_at": now.isoformat(),
@@ -204,6 +229,8 @@ def run_sections(
             "pool_source": options.pool.source,
             "quick": options.quick,
             "sections": sorted(options.sections),
+            "scale_merchants": options.scale_merchants,
+            "scale_day_sizes": asdict(scale.DaySizes()),
             "night_sizes": dataset.NightSizes().seed_arguments(),
             "next_day_sizes": asdict(dataset.NextDaySizes()),
             "database": "postgresql" if database_is_postgres() else "sqlite",
