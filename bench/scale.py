@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from django.conf import settings
 from django.utils import timezone
 
 from bench.harness import (
@@ -183,18 +184,26 @@ def kill_and_restart(worker: Child) -> Child:
 
 
 def take_over_silent_runs(now: dt.datetime) -> list[int]:
-    """Beat's pass over stalled runs, with the night's clock compressed (see the module)."""
+    """Beat's pass over stalled runs, with the night's clock compressed (see the module).
+
+    Running runs silent for STALLED_AFTER_S stand for runs silent for stalled_run_seconds();
+    their locks are expired as their TTL would have. A queued run whose message the killed
+    worker had already taken waits for BACKUP_QUEUED_RUN_STALE_SECONDS in production: here,
+    once nothing runs and the broker's queue is empty, STALLED_AFTER_S stands for that.
+    """
     silent = timezone.now() - dt.timedelta(seconds=STALLED_AFTER_S)
-    stalled = list(
-        BackupRun.objects.filter(
-            status=BackupRun.Status.RUNNING, heartbeat_at__lt=silent
-        ).values_list("integration_id", flat=True)
-    )
-    if not stalled:
+    running = BackupRun.objects.filter(status=BackupRun.Status.RUNNING)
+    stalled = list(running.filter(heartbeat_at__lt=silent).values_list("integration_id", flat=True))
+    if stalled:
+        redis_client().delete(*(f"{LOCK_KEY_PREFIX}{pk}" for pk in stalled))
+        limit = dispatcher.stalled_run_seconds()
+    elif not running.exists() and not redis_client().llen(settings.CELERY_TASK_DEFAULT_QUEUE):
+        limit = settings.BACKUP_QUEUED_RUN_STALE_SECONDS
+    else:
         return []
-    redis_client().delete(*(f"{LOCK_KEY_PREFIX}{pk}" for pk in stalled))
-    shift = dt.timedelta(seconds=dispatcher.stalled_run_seconds() - STALLED_AFTER_S)
-    requeued, _abandoned = dispatcher.recover_stalled_runs(now + shift)
+    requeued, _abandoned = dispatcher.recover_stalled_runs(
+        now + dt.timedelta(seconds=limit - STALLED_AFTER_S)
+    )
     return requeued
 
 
@@ -373,6 +382,7 @@ def _measure(integrations, merchants, moment, control, workers, stage: Stage):
         "after_s": kill.after_s,
         "restart_s": kill.restart_s,
         "runs_taken_over": len(set(kill.requeued)),
+        "runs_taken_over_ids": sorted(set(kill.requeued)),
         "stalled_after_s": STALLED_AFTER_S,
     }
     figures["load_average_after"] = [round(x, 2) for x in os.getloadavg()]
