@@ -29,7 +29,7 @@ from integrations.engine.drive_ids import DriveIdPool
 from integrations.engine.folders import FolderTree, folder_for
 from integrations.engine.ledger import Ledger
 from integrations.engine.locking import IntegrationLock
-from integrations.engine.outcome import LockLost, StopRun, stop_for, tally_from_ledger
+from integrations.engine.outcome import LockLost, StopRun, Tally, stop_for, tally_from_ledger
 from integrations.engine.pipeline import RenderAhead
 from integrations.engine.upload import Uploader
 from integrations.google.client import DriveClient
@@ -108,7 +108,8 @@ class RunExecution:
         self.final_attempt = final_attempt
         self.account = self.integration.google_account_key
         self.zone = zone_named(self.integration.time_zone)
-        self.tally = tally_from_ledger(run)
+        # Only an earlier attempt can have put files of this run into Drive.
+        self.tally = tally_from_ledger(run) if run.attempts else Tally(orders=run.orders_exported)
         self.calls_before = run.drive_calls
         self.client: DriveClient | None = None
         self._files_since_flush = 0
@@ -171,7 +172,9 @@ class RunExecution:
             today = self.run.started_at.astimezone(self.zone).date()
             since = documents_since(self.integration, today)
             work = plan.documents_work(self.integration, self.account, since)
-            orders_pending = self.integration.backup_orders and not ledger.orders_done()
+            orders_pending = self.integration.backup_orders and (
+                self.run.attempts == 1 or not ledger.orders_done()
+            )
         planned = int(orders_pending) + sum(len(w.found) for w in work)
         self.run.progress_total = self.tally.done + planned
         self.run.progress_done = self.tally.done
