@@ -209,12 +209,20 @@ def run_sections(
         stage = scale.Stage(fake, fake_url, options.pool, options.workers, children)
         results["scale"] = scale.scale_figures(options.scale_merchants, stage)
         # Measured per-merchant costs of the largest night replace the first night's.
+        measured = results["scale"]
         results["projection"] = {
-            **night.projection(results["scale"]),
-            "basis": f"scale: a regular night of {results['scale']['merchants']} merchants",
+            **night.projection(measured),
+            "basis": f"scale: a regular night of {measured['merchants']} merchants",
+            # The same night for 10,000 at the measured pace, on this machine as it was and
+            # had nobody else used it.
+            "wall_s_at_measured_pace": night.PROJECTION_MERCHANTS
+            * measured["per_merchant"]["wall_s"],
+            "dedicated_wall_s_at_measured_pace": night.PROJECTION_MERCHANTS
+            * measured["dedicated_machine_estimate"]["wall_s"]
+            / max(1, measured["merchants"]),
         }
     return {
-        "schema": 1,
+        "schema": 2,
         "measured_at": now.isoformat(),
         "options": {
             "merchants": options.merchants,

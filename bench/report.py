@@ -315,7 +315,10 @@ def scale_rows(scale: dict[str, Any] | None, projection: dict[str, Any] | None) 
                 "merchants in 6 h",
                 f"{projection['worker_processes']} worker processes"
                 f" ({_machines(projection['machines_like_this'])} like this),"
-                f" >= {projection['runs_in_flight_per_worker_needed']} runs in flight each",
+                f" >= {projection['runs_in_flight_per_worker_needed']} runs in flight each;"
+                f" {projection['wall_s_at_measured_pace'] / 60:.0f} min at this night's pace"
+                f" ({projection['dedicated_wall_s_at_measured_pace'] / 60:.0f} min without"
+                " other users)",
             )
         )
     return rows
