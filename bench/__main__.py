@@ -151,6 +151,7 @@ def run_sections(
         integrations = timed_step(
             "connect a Google account each", lambda: dataset.connect_all(merchants)
         )
+        timed_step("analyze the database", scale.analyze_database)
     results: dict[str, Any] = {}
     if "pdf" in options.sections:
         docs = dataset.documents_for_pdf(merchants, options.pdf_docs)
