@@ -260,6 +260,11 @@ def scale_rows(scale: dict[str, Any] | None, projection: dict[str, Any] | None) 
     if not scale:
         return [Row("5", "Scale: a regular night", "not measured", "", SKIP)]
     kill = scale["kill"]
+    killed = (
+        f"one SIGKILLed after {kill['after_runs_finished']} runs"
+        if kill["after_s"] is not None
+        else "no kill: the night ended before half its runs were seen finished"
+    )
     status = ", ".join(f"{n} {s}" for s, n in sorted(scale["runs_by_status"].items()))
     ratio = scale["wall_over_bound"] or 0.0
     estimate = scale["dedicated_machine_estimate"]
@@ -270,10 +275,14 @@ def scale_rows(scale: dict[str, Any] | None, projection: dict[str, Any] | None) 
         Row(
             "5",
             f"Scale: regular night of {scale['merchants']:,} merchants, {scale['workers']} "
-            f"workers, one SIGKILLed after {kill['after_runs_finished']} runs",
+            f"workers, {killed}",
             f"{scale['wall_s']:.1f} s wall; {status}; {kill['runs_taken_over']} runs taken over",
             "all succeed",
-            verdict(scale["all_finished"] and status == f"{scale['merchants']} succeeded"),
+            verdict(
+                scale["all_finished"]
+                and status == f"{scale['merchants']} succeeded"
+                and kill["after_s"] is not None
+            ),
         ),
         Row(
             "5",

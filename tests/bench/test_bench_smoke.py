@@ -46,7 +46,8 @@ def run_bench(tmp_path: Path) -> tuple[subprocess.CompletedProcess, dict]:
         "--pdf-docs",
         "3",
         "--scale-merchants",
-        "3",
+        # Three waves of two runs: the kill at half the runs lands with work left.
+        "6",
         "--json-out",
         str(out),
     ]
@@ -90,17 +91,17 @@ def test_the_scale_night_survives_a_killed_worker_with_every_document_once(bench
     _done, payload = bench_run
 
     scale = payload["figures"]["scale"]
-    assert scale["merchants"] == 3 and set(scale["sizes"]) == {"3"}
-    assert scale["all_finished"] and scale["runs_by_status"] == {"succeeded": 3}
+    assert scale["merchants"] == 6 and set(scale["sizes"]) == {"6"}
+    assert scale["all_finished"] and scale["runs_by_status"] == {"succeeded": 6}
     # The worker was killed with work left, and started again.
     assert scale["kill"]["signal"] == "SIGKILL"
-    assert 2 <= scale["kill"]["after_runs_finished"] < 3
+    assert 3 <= scale["kill"]["after_runs_finished"] < 6
     assert len(scale["worker_peak_rss_mib_by_process"]) == 2
     # A day's documents each (2 invoices, 1 receipt) and the orders CSV, each in Drive once.
-    assert scale["documents"] == scale["documents_in_drive"] == 3 * 3
-    assert scale["orders_csvs"] == 3
+    assert scale["documents"] == scale["documents_in_drive"] == 6 * 3
+    assert scale["orders_csvs"] == 6
     assert (scale["lost"], scale["duplicates"]) == (0, 0)
-    assert scale["files_uploaded"] == 3 * 4
+    assert scale["files_uploaded"] == 6 * 4
     for key in ("wall_over_bound", "worker_peak_rss_mib"):
         assert scale[key] > 0
     assert scale["dedicated_machine_estimate"]["wall_over_bound"] > 0
