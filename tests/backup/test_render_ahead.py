@@ -27,9 +27,7 @@ def batches_of_two(monkeypatch):
 
 
 def five_invoices(merchant) -> list:
-    return [
-        invoice(merchant, f"FV {n}/11/2026", NOV + dt.timedelta(days=n)) for n in range(1, 6)
-    ]
+    return [invoice(merchant, f"FV {n}/11/2026", NOV + dt.timedelta(days=n)) for n in range(1, 6)]
 
 
 def test_the_next_batch_renders_while_the_first_uploads(
@@ -63,9 +61,7 @@ def test_the_next_batch_renders_while_the_first_uploads(
     assert run.files_uploaded == 5
     assert documents_in_drive(engine) == {str(d.uuid): 1 for d in docs}
     # Uploads keep the plan's order; every ledger row is reserved, then completed.
-    assert [e for e in events if e.startswith("upload")] == [
-        f"upload {d.number}" for d in docs
-    ]
+    assert [e for e in events if e.startswith("upload")] == [f"upload {d.number}" for d in docs]
     assert events.index(f"render {docs[2].number},{docs[3].number}") < events.index(
         f"upload {docs[0].number}"
     )
