@@ -18,7 +18,7 @@ from typing import Any
 from bench import harness
 from bench.harness import timed_step
 
-SECTIONS = ("pdf", "csv", "night")
+SECTIONS = ("pdf", "csv", "night", "scale")
 
 
 @dataclass(frozen=True)
@@ -35,6 +35,7 @@ class Options:
     json_out: Path
     quick: bool
     sections: frozenset[str]
+    scale_merchants: tuple[int, ...]
 
 
 def parse_args(argv: list[str] | None = None) -> Options:
@@ -68,7 +69,13 @@ def parse_args(argv: list[str] | None = None) -> Options:
     parser.add_argument(
         "--only",
         default=",".join(SECTIONS),
-        help="comma-separated sections to run: pdf, csv, night (default: all)",
+        help="comma-separated sections to run: pdf, csv, night, scale (default: all)",
+    )
+    parser.add_argument(
+        "--scale-merchants",
+        default=None,
+        help="comma-separated merchant counts of the scale section's regular nights "
+        "(default 100,1000; --quick: 10)",
     )
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--pool", default=None, help="default: the Procfile's, else threads")
@@ -101,6 +108,7 @@ def parse_args(argv: list[str] | None = None) -> Options:
         json_out=args.json_out or harness.DEFAULT_RESULTS_DIR / f"{stamp}.json",
         quick=args.quick,
         sections=frozenset(part for part in args.only.split(",") if part in SECTIONS),
+        scale_merchants=tuple(int(n) for n in scale_default(args).split(",") if n),
     )
 
 
@@ -113,8 +121,12 @@ def _items_default(quick: bool) -> str:
     return PDF_LARGE_ITEMS_QUICK if quick else PDF_LARGE_ITEMS
 
 
-# Without the night, nothing talks to Google: no fake_google is started.
+# Without a night (or the scale section's nights), nothing talks to Google: no fake_google.
 NO_FAKE_GOOGLE = "http://127.0.0.1:9"
+
+
+def scale_default(args: argparse.Namespace) -> str:
+    return args.scale_merchants or ("10" if args.quick else "100,1000")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -124,7 +136,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         database_url = timed_step("fresh database", harness.fresh_database_url)
         fake, fake_url = None, NO_FAKE_GOOGLE
-        if "night" in options.sections:
+        if options.sections & {"night", "scale"}:
             harness.flush_redis()
             fake, fake_url = harness.start_fake_google()
             children.append(fake)
@@ -146,16 +158,18 @@ def run_sections(
     # Django is set up only now: these import models.
     from django.utils import timezone
 
-    from bench import dataset, figures, night, pdf_large
+    from bench import dataset, figures, night, pdf_large, scale
     from bench.night import FakeGoogleControl
 
     machine = harness.machine_info()
     now = timezone.now()
     timed_step("migrate", dataset.migrate)
-    merchants = timed_step(
-        f"seed {options.merchants} merchants",
-        lambda: dataset.seed_night_merchants(options.merchants, dataset.NightSizes(), now),
-    )
+    merchants = []
+    if options.sections & {"pdf", "night"}:
+        merchants = timed_step(
+            f"seed {options.merchants} merchants",
+            lambda: dataset.seed_night_merchants(options.merchants, dataset.NightSizes(), now),
+        )
     results: dict[str, Any] = {}
     if "pdf" in options.sections:
         docs = dataset.documents_for_pdf(merchants, options.pdf_docs)
@@ -196,6 +210,7 @@ def run_sections(
         integrations = timed_step(
             "connect a Google account each", lambda: dataset.connect_all(merchants)
         )
+        timed_step("analyze the database", scale.analyze_database)
         workers = night.start_night_workers(fake_url, options.workers, options.pool, children)
         night_figures = timed_step(
             f"3-4. night of {options.merchants} merchants, {options.workers} workers "
@@ -203,7 +218,10 @@ def run_sections(
             lambda: night.run_night(integrations, fake, fake_url, workers, options.pool),
         )
         results["night"] = night_figures
-        results["projection"] = night.projection(night_figures)
+        results["projection"] = {
+            **night.projection(night_figures),
+            "basis": f"the first night of {options.merchants} merchants",
+        }
         next_day = dataset.NextDaySizes()
         timed_step(
             "issue the next day's documents",
@@ -220,8 +238,24 @@ def run_sections(
                 moment=night.night_moment() + dt.timedelta(days=1),
             ),
         )
+    if "scale" in options.sections and fake is not None:
+        stage = scale.Stage(fake, fake_url, options.pool, options.workers, children)
+        results["scale"] = scale.scale_figures(options.scale_merchants, stage)
+        # Measured per-merchant costs of the largest night replace the first night's.
+        measured = results["scale"]
+        results["projection"] = {
+            **night.projection(measured),
+            "basis": f"scale: a regular night of {measured['merchants']} merchants",
+            # The same night for 10,000 at the measured pace, on this machine as it was and
+            # had nobody else used it.
+            "wall_s_at_measured_pace": night.PROJECTION_MERCHANTS
+            * measured["per_merchant"]["wall_s"],
+            "dedicated_wall_s_at_measured_pace": night.PROJECTION_MERCHANTS
+            * measured["dedicated_machine_estimate"]["wall_s"]
+            / max(1, measured["merchants"]),
+        }
     return {
-        "schema": 1,
+        "schema": 2,
         "measured_at": now.isoformat(),
         "options": {
             "merchants": options.merchants,
@@ -237,6 +271,8 @@ def run_sections(
             "pool_source": options.pool.source,
             "quick": options.quick,
             "sections": sorted(options.sections),
+            "scale_merchants": options.scale_merchants,
+            "scale_day_sizes": asdict(scale.DaySizes()),
             "night_sizes": dataset.NightSizes().seed_arguments(),
             "next_day_sizes": asdict(dataset.NextDaySizes()),
             "database": "postgresql" if database_is_postgres() else "sqlite",

@@ -250,9 +250,7 @@ def run_night(
     measure."""
     control = FakeGoogleControl(fake_url)
     meter = Meter(workers, fake)
-    emails = {i.google_email for i in integrations}
     state_before = control.state()
-    writes_before = writes_per_account(state_before, emails)
     database = DatabaseCpu()
     demand = DemandSampler(workers)
     before = meter.read()
@@ -261,18 +259,13 @@ def run_night(
     all_done = wait_for_runs(report.created, database, demand)
     after = meter.read()
     state = control.state()
-    runs = list(BackupRun.objects.filter(pk__in=report.created))
-    figures = summarize(
-        runs=runs,
-        expected=len(integrations),
+    figures = night_summary(
+        run_ids=report.created,
+        integrations=integrations,
         all_done=all_done,
         started_at=started_at,
         usage={**{k: after[k] - before[k] for k in after}, "database_cpu_s": database.seconds()},
-        counters=counter_delta(state_before["counters"], state["counters"]),
-        account_writes={
-            email: count - writes_before.get(email, 0)
-            for email, count in writes_per_account(state, emails).items()
-        },
+        states=(state_before, state),
         workers_count=len(workers),
         pool=pool,
     )
@@ -280,6 +273,37 @@ def run_night(
     figures["workers_runnable_share"] = demand.share()
     figures["workers_runnable_samples"] = demand.samples
     return figures
+
+
+def night_summary(
+    *,
+    run_ids: list[int],
+    integrations: list[GoogleDriveIntegration],
+    all_done: bool,
+    started_at: dt.datetime,
+    usage: dict[str, float],
+    states: tuple[dict, dict],
+    workers_count: int,
+    pool: PoolChoice,
+) -> dict[str, Any]:
+    """The night's figures from its runs, the CPU used and the fake's state before and after."""
+    before, after = states
+    emails = {i.google_email for i in integrations}
+    writes_before = writes_per_account(before, emails)
+    return summarize(
+        runs=list(BackupRun.objects.filter(pk__in=run_ids)),
+        expected=len(integrations),
+        all_done=all_done,
+        started_at=started_at,
+        usage=usage,
+        counters=counter_delta(before["counters"], after["counters"]),
+        account_writes={
+            email: count - writes_before.get(email, 0)
+            for email, count in writes_per_account(after, emails).items()
+        },
+        workers_count=workers_count,
+        pool=pool,
+    )
 
 
 def summarize(

@@ -18,6 +18,9 @@ CSV_MEMORY_GROWTH_LIMIT = 1.5
 REQUESTS_PER_FILE_TARGET = 1.05
 RATE_LIMITED_SHARE_TARGET = 0.01
 WALL_OVER_BOUND_TARGET = 1.5
+SCALE_WALL_OVER_BOUND_TARGET = 1.3
+# "Flat": the largest night's peak worker memory within this factor of the smallest's.
+SCALE_RSS_GROWTH_LIMIT = 1.2
 
 PASS, FAIL, INFO, SKIP = "pass", "FAIL", "", "skipped"
 
@@ -288,7 +291,7 @@ def night_rows(night: dict[str, Any] | None, projection: dict[str, Any] | None) 
             "estimate",
         ),
     ]
-    if projection:
+    if projection and "scale" not in projection.get("basis", ""):
         rows.append(
             Row(
                 "4",
@@ -301,8 +304,86 @@ def night_rows(night: dict[str, Any] | None, projection: dict[str, Any] | None) 
     return rows
 
 
+def scale_rows(scale: dict[str, Any] | None, projection: dict[str, Any] | None) -> list[Row]:
+    """Figure 5: a measured regular night at scale, with a worker killed halfway."""
+    if not scale:
+        return [Row("5", "Scale: a regular night", "not measured", "", SKIP)]
+    kill = scale["kill"]
+    killed = (
+        f"one SIGKILLed after {kill['after_runs_finished']} runs"
+        if kill["after_s"] is not None
+        else "no kill: the night ended before half its runs were seen finished"
+    )
+    status = ", ".join(f"{n} {s}" for s, n in sorted(scale["runs_by_status"].items()))
+    ratio = scale["wall_over_bound"] or 0.0
+    estimate = scale["dedicated_machine_estimate"]
+    sizes = sorted(scale["worker_peak_rss_mib_by_size"].items(), key=lambda p: int(p[0]))
+    peaks = [peak for _, peak in sizes]
+    rss_flat = None not in peaks and max(peaks) <= SCALE_RSS_GROWTH_LIMIT * min(peaks)
+    rows = [
+        Row(
+            "5",
+            f"Scale: regular night of {scale['merchants']:,} merchants, {scale['workers']} "
+            f"workers, {killed}",
+            f"{scale['wall_s']:.1f} s wall; {status}; {kill['runs_taken_over']} runs taken over",
+            "all succeed",
+            verdict(
+                scale["all_finished"]
+                and status == f"{scale['merchants']} succeeded"
+                and kill["after_s"] is not None
+            ),
+        ),
+        Row(
+            "5",
+            "Scale: documents in Drive exactly once (lost / duplicates)",
+            f"{scale['documents_in_drive']} of {scale['documents']}, "
+            f"{scale['orders_csvs']} CSVs ({scale['lost']} / {scale['duplicates']})",
+            "0 / 0",
+            verdict(scale["lost"] == 0 and scale["duplicates"] == 0),
+        ),
+        Row(
+            "5",
+            "Scale: wall time / lower bound",
+            f"{ratio:.2f}x  (bound {scale['lower_bound']['bound_s']:.1f} s)",
+            f"<= {SCALE_WALL_OVER_BOUND_TARGET}x",
+            verdict(ratio <= SCALE_WALL_OVER_BOUND_TARGET),
+        ),
+        Row(
+            "5",
+            "Scale: wall / bound, estimated without other users",
+            f"{estimate['wall_over_bound']:.2f}x  ({estimate['wall_s']:.0f} s)",
+            f"<= {SCALE_WALL_OVER_BOUND_TARGET}x",
+            "estimate",
+        ),
+        Row(
+            "5",
+            "Scale: worker peak RSS by merchants ("
+            + " -> ".join(f"{int(s):,}" for s, _ in sizes)
+            + ")",
+            " -> ".join(_mib(p) + " MiB" for p in peaks),
+            f"flat (< {SCALE_RSS_GROWTH_LIMIT}x)",
+            verdict(rss_flat) if len(sizes) > 1 else SKIP,
+        ),
+    ]
+    if projection:
+        rows.append(
+            Row(
+                "5",
+                f"Projection from the measured per-merchant cost: {projection['merchants']:,} "
+                "merchants in 6 h",
+                f"{projection['worker_processes']} worker processes"
+                f" ({_machines(projection['machines_like_this'])} like this),"
+                f" >= {projection['runs_in_flight_per_worker_needed']} runs in flight each;"
+                f" {projection['wall_s_at_measured_pace'] / 60:.0f} min at this night's pace"
+                f" ({projection['dedicated_wall_s_at_measured_pace'] / 60:.0f} min without"
+                " other users)",
+            )
+        )
+    return rows
+
+
 def build_rows(figures: dict[str, Any]) -> list[Row]:
-    return [
+    rows = [
         *pdf_rows(figures.get("pdf")),
         *pdf_fonttools_row(figures.get("pdf_fonttools")),
         *pdf_large_rows(figures.get("pdf_large")),
@@ -310,6 +391,9 @@ def build_rows(figures: dict[str, Any]) -> list[Row]:
         *request_rows(figures.get("night"), figures.get("next_night")),
         *night_rows(figures.get("night"), figures.get("projection")),
     ]
+    if "scale" in figures:
+        rows += scale_rows(figures["scale"], figures.get("projection"))
+    return rows
 
 
 def format_table(rows: list[Row]) -> str:
@@ -368,9 +452,18 @@ def context_lines(figures: dict[str, Any], machine: dict[str, Any]) -> list[str]
             f"receipts, {next_night['runs_created']} CSVs) in {next_night['wall_s']:.1f} s; "
             "Drive requests: " + request_breakdown(next_night)
         )
+    scale = figures.get("scale")
+    if scale:
+        costs = scale["per_merchant"]
+        lines.append(
+            f"Scale night per merchant: {costs['worker_cpu_s']:.3f} worker CPU-s, "
+            f"{costs['drive_requests']:.2f} Drive requests, {costs['files']:.2f} files; worker "
+            f"peak RSS by process {scale['worker_peak_rss_mib_by_process']} MiB; load after "
+            f"{scale['load_average_after']}."
+        )
     projection = figures.get("projection")
     if projection:
-        lines.append("Projection: " + projection["arithmetic"])
+        lines.append(f"Projection ({projection.get('basis', '')}): " + projection["arithmetic"])
     return lines
 
 

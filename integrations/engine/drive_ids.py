@@ -21,7 +21,6 @@ from typing import TypeVar
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Q
 from django.utils import timezone
 
 from integrations.google.client import GENERATE_IDS_MAX, DriveClient
@@ -102,11 +101,23 @@ class DriveIdPool:
         """This account's usable ids, oldest first, after discarding what may not be used."""
         cutoff = timezone.now() - timedelta(days=settings.BACKUP_ID_POOL_MAX_AGE_DAYS)
         # Another account's ids are never used here (the merchant switched accounts), and an
-        # old pool is not trusted.
-        ReservedDriveId.objects.filter(integration=self.integration).filter(
-            ~Q(google_account_id=self.account_id) | Q(created_at__lt=cutoff)
-        ).delete()
-        return deque(self._pool().order_by("created_at", "pk").values_list("drive_id", flat=True))
+        # old pool is not trusted. Read in one query; a DELETE only when there is something
+        # to throw away (most nights there is not).
+        rows = ReservedDriveId.objects.filter(integration=self.integration).order_by(
+            "created_at", "pk"
+        )
+        usable: deque[str] = deque()
+        unusable: list[int] = []
+        for pk, drive_id, account, created in rows.values_list(
+            "pk", "drive_id", "google_account_id", "created_at"
+        ):
+            if account == self.account_id and created >= cutoff:
+                usable.append(drive_id)
+            else:
+                unusable.append(pk)
+        if unusable:
+            ReservedDriveId.objects.filter(pk__in=unusable).delete()
+        return usable
 
     def _refill(self) -> None:
         wanted = min(max(self.still_needed, settings.BACKUP_ID_POOL_SIZE, 1), GENERATE_IDS_MAX)

@@ -174,18 +174,39 @@ def orders_upload(
 # --- Invoices and receipts --------------------------------------------------------------------
 
 
-def document_uploads(
+@dataclass
+class PreparedBatch:
+    """One batch of documents, read and fingerprinted, whose PDFs are still to be made.
+
+    `pending`: (document, fingerprint, version) of each document Drive does not hold in its
+    current print. Rendering it touches no database (items and API PDFs are prefetched), so
+    it may happen in another thread (engine.pipeline).
+    """
+
+    work: DocumentWork
+    pending: list[tuple[Invoice | Receipt, str, int]]
+    language: str
+
+
+@dataclass
+class RenderedBatch:
+    """The PDFs of a PreparedBatch, in its order; None where one could not be made."""
+
+    files: list[pdf.RenderedFile | None]
+    failures: dict[int, str]
+
+
+def prepare_batch(
     work: DocumentWork,
     ids: list[int],
     integration: GoogleDriveIntegration,
     account: str,
     report: Report,
-) -> Iterator[Upload]:
-    """The PDFs of one batch of documents that Drive does not hold in their current version.
+) -> PreparedBatch:
+    """Read one batch of documents and say which of them need a new copy in Drive.
 
     A document whose print did not change since its last backup is skipped (and remembered
-    as seen); a changed one gets the next free "(n)" name. Each Upload's stream is closed
-    when the caller asks for the next one.
+    as seen); a changed one gets the next free "(n)" name.
     """
     kind = work.kind
     documents = list(work.model.objects.filter(pk__in=ids).order_by("issue_date", "id"))
@@ -207,15 +228,34 @@ def document_uploads(
             report.item_processed()
             continue
         pending.append((document, fingerprint, len(rows) + (0 if same else 1)))
-    if not pending:
-        return
     # Prints are in the merchant's language. The fingerprint leaves the language out on
     # purpose: a new language applies to documents issued or changed from then on, and
     # does not upload a second copy of every document already in Drive.
-    with translation.override(integration.merchant.language):
-        rendered = _render([doc for doc, _, _ in pending], kind, report)
-    for (document, fingerprint, version), file in zip(pending, rendered, strict=True):
+    return PreparedBatch(work, pending, integration.merchant.language)
+
+
+def render_batch(batch: PreparedBatch) -> RenderedBatch:
+    """The batch's PDFs; CPU only, so it may run in a thread of its own."""
+    if not batch.pending:
+        return RenderedBatch([], {})
+    with translation.override(batch.language):
+        return _render([doc for doc, _, _ in batch.pending], batch.work.kind)
+
+
+def batch_uploads(
+    batch: PreparedBatch, rendered: RenderedBatch, report: Report
+) -> Iterator[Upload]:
+    """The Uploads of a rendered batch; a document that could not be rendered fails alone.
+
+    Each Upload's stream is closed when the caller asks for the next one.
+    """
+    kind = batch.work.kind
+    for index, ((document, fingerprint, version), file) in enumerate(
+        zip(batch.pending, rendered.files, strict=True)
+    ):
         if file is None:
+            detail = rendered.failures.get(index, "")
+            report.file_failed(kind, document.number, "render_failed", detail, False)
             report.item_processed()
             continue
         upload = Upload(
@@ -259,18 +299,19 @@ def _note_unchanged(row: BackedUpFile, document) -> None:
         BackedUpFile.objects.filter(pk=row.pk).update(source_updated_at=document.updated_at)
 
 
-def _render(documents: list, kind: str, report: Report) -> list[pdf.RenderedFile | None]:
+def _render(documents: list, kind: str) -> RenderedBatch:
     """One batch render; if it fails, one by one, so one bad document fails alone."""
     try:
-        return list(pdf.render_pdfs(documents))
+        return RenderedBatch(list(pdf.render_pdfs(documents)), {})
     except Exception:
         logger.warning("Batch render failed; rendering %d documents one by one", len(documents))
-    results: list[pdf.RenderedFile | None] = []
-    for document in documents:
+    files: list[pdf.RenderedFile | None] = []
+    failures: dict[int, str] = {}
+    for index, document in enumerate(documents):
         try:
-            results.append(pdf.render_pdfs([document])[0])
+            files.append(pdf.render_pdfs([document])[0])
         except Exception as exc:
             logger.exception("Rendering %s %s failed", kind, document.pk)
-            report.file_failed(kind, document.number, "render_failed", repr(exc), False)
-            results.append(None)
-    return results
+            failures[index] = repr(exc)
+            files.append(None)
+    return RenderedBatch(files, failures)

@@ -5,7 +5,8 @@
       -> refresh the access token (a revoked grant is known before any work)
       -> settle unfinished ledger rows of earlier attempts (engine.ledger)
       -> plan: the orders CSV and the documents not yet in Drive (engine.plan, selection)
-      -> upload each file (engine.upload), re-reading the integration every few files so a
+      -> upload each file (engine.upload) while the next batch of PDFs renders
+         (engine.pipeline), re-reading the integration every few files so a
          disconnect stops the uploads, with a heartbeat on the run row
       -> the outcome: closed through integrations.runs, or left queued for the task's retry
 
@@ -28,7 +29,8 @@ from integrations.engine.drive_ids import DriveIdPool
 from integrations.engine.folders import FolderTree, folder_for
 from integrations.engine.ledger import Ledger
 from integrations.engine.locking import IntegrationLock
-from integrations.engine.outcome import LockLost, StopRun, stop_for, tally_from_ledger
+from integrations.engine.outcome import LockLost, StopRun, Tally, stop_for, tally_from_ledger
+from integrations.engine.pipeline import RenderAhead
 from integrations.engine.upload import Uploader
 from integrations.google.client import DriveClient
 from integrations.google.errors import DriveError
@@ -106,7 +108,8 @@ class RunExecution:
         self.final_attempt = final_attempt
         self.account = self.integration.google_account_key
         self.zone = zone_named(self.integration.time_zone)
-        self.tally = tally_from_ledger(run)
+        # Only an earlier attempt can have put files of this run into Drive.
+        self.tally = tally_from_ledger(run) if run.attempts else Tally(orders=run.orders_exported)
         self.calls_before = run.drive_calls
         self.client: DriveClient | None = None
         self._files_since_flush = 0
@@ -172,7 +175,9 @@ class RunExecution:
             today = self.run.started_at.astimezone(self.zone).date()
             since = documents_since(self.integration, today)
             work = plan.documents_work(self.integration, self.account, since)
-            orders_pending = self.integration.backup_orders and not ledger.orders_done()
+            orders_pending = self.integration.backup_orders and (
+                self.run.attempts == 1 or not ledger.orders_done()
+            )
         planned = int(orders_pending) + sum(len(w.found) for w in work)
         self.run.progress_total = self.tally.done + planned
         self.run.progress_done = self.tally.done
@@ -188,16 +193,17 @@ class RunExecution:
         # Tell the pool how many ids the run may need, so one refill covers it.
         ids.expect(planned + tree.missing_count(folders))
         uploader = Uploader(self.run, client, ledger, tree, ids, self)
-        if orders_pending:
-            with plan.orders_upload(
-                self.integration, self.run.started_at, self.zone, self
-            ) as upload:
-                if upload is not None:
-                    uploader.upload(upload)
-        for w in work:
-            for batch in plan.chunks([pk for pk, _ in w.found], plan.RENDER_BATCH_SIZE):
-                for upload in plan.document_uploads(w, batch, self.integration, self.account, self):
-                    uploader.upload(upload)
+        with RenderAhead(work, self.integration, self.account, self) as documents:
+            # The first PDFs render while the orders CSV is written and sent.
+            documents.start()
+            if orders_pending:
+                with plan.orders_upload(
+                    self.integration, self.run.started_at, self.zone, self
+                ) as upload:
+                    if upload is not None:
+                        uploader.upload(upload)
+            for upload in documents.uploads():
+                uploader.upload(upload)
 
     def _finish(self, stop: StopRun | None) -> RunOutcome:
         outcome, errors = self.tally.outcome(stop)

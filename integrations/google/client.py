@@ -155,6 +155,9 @@ class DriveClient:
         self.service = build_from_document(
             document, http=AuthorizedHttp(credentials, http=self._http)
         )
+        # `service.files()` builds a new resource with every method of the collection at each
+        # call (a few ms of CPU); requests are built from one resource per client instead.
+        self._files = self.service.files()
         self.pacer = pacer
         self.backoff = backoff or default_backoff()
         self.sleep = sleep
@@ -178,7 +181,7 @@ class DriveClient:
         while len(ids) < count:
             batch = min(GENERATE_IDS_MAX, count - len(ids))
             answer = self._execute(
-                lambda n=batch: self.service.files().generateIds(
+                lambda n=batch: self._files.generateIds(
                     count=n, space="drive", type="files", fields="ids"
                 ),
                 write=False,
@@ -191,7 +194,7 @@ class DriveClient:
         page_token: str | None = None
         while True:
             answer = self._execute(
-                lambda token=page_token: self.service.files().list(
+                lambda token=page_token: self._files.list(
                     q=q,
                     spaces="drive",
                     pageSize=1000,
@@ -209,7 +212,7 @@ class DriveClient:
         """The file with this id, or None if Drive does not know it (or we may not see it)."""
         try:
             answer = self._execute(
-                lambda: self.service.files().get(fileId=file_id, fields=FILE_FIELDS),
+                lambda: self._files.get(fileId=file_id, fields=FILE_FIELDS),
                 write=False,
             )
         except DriveError as error:
@@ -236,7 +239,7 @@ class DriveClient:
         }
         try:
             answer = self._execute(
-                lambda: self.service.files().create(body=body, fields=FOLDER_CREATE_FIELDS),
+                lambda: self._files.create(body=body, fields=FOLDER_CREATE_FIELDS),
                 write=True,
             )
         except DriveError as error:
@@ -298,7 +301,7 @@ class DriveClient:
         def build() -> HttpRequest:
             stream.seek(0)
             media = MediaIoBaseUpload(stream, mimetype=mimetype, resumable=False)
-            return self.service.files().create(body=body, media_body=media, fields=UPLOAD_FIELDS)
+            return self._files.create(body=body, media_body=media, fields=UPLOAD_FIELDS)
 
         return self._execute(build, write=True)
 
@@ -308,7 +311,7 @@ class DriveClient:
             media = ChunkBytesUpload(
                 stream, mimetype=mimetype, chunksize=RESUMABLE_CHUNK_SIZE, resumable=True
             )
-            return self.service.files().create(body=body, media_body=media, fields=UPLOAD_FIELDS)
+            return self._files.create(body=body, media_body=media, fields=UPLOAD_FIELDS)
 
         request = new_session()
         failures = 0

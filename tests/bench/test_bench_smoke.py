@@ -47,6 +47,9 @@ def run_bench(tmp_path: Path) -> tuple[subprocess.CompletedProcess, dict]:
         "3",
         "--pdf-large-items",
         "10,40",
+        "--scale-merchants",
+        # Three waves of two runs: the kill at half the runs lands with work left.
+        "6",
         "--json-out",
         str(out),
     ]
@@ -57,11 +60,25 @@ def run_bench(tmp_path: Path) -> tuple[subprocess.CompletedProcess, dict]:
     return done, json.loads(out.read_text())
 
 
-def test_bench_prints_the_table_and_writes_the_same_figures_as_json(tmp_path):
-    done, payload = run_bench(tmp_path)
+@pytest.fixture(scope="module")
+def bench_run(tmp_path_factory) -> tuple[subprocess.CompletedProcess, dict]:
+    """One toy-sized bench for every test of this module: it takes minutes."""
+    return run_bench(tmp_path_factory.mktemp("bench"))
+
+
+def test_bench_prints_the_table_and_writes_the_same_figures_as_json(bench_run):
+    done, payload = bench_run
 
     figures = payload["figures"]
-    assert set(figures) == {"pdf", "pdf_large", "csv", "night", "projection", "next_night"}
+    assert set(figures) == {
+        "pdf",
+        "pdf_large",
+        "csv",
+        "night",
+        "projection",
+        "next_night",
+        "scale",
+    }
     assert {figures["pdf"][r]["documents"] for r in ("naive", "unbatched", "fast")} == {3}
     assert figures["pdf"]["bytes_ratio_vs_naive"] == 1.0
     assert set(figures["pdf_large"]["sizes"]) == {"10", "40"}
@@ -81,4 +98,26 @@ def test_bench_prints_the_table_and_writes_the_same_figures_as_json(tmp_path):
     assert payload["machine"]["cores"] and payload["machine"]["commit"]
     for row in payload["table"]:
         assert row["figure"] in done.stdout and row["measured"] in done.stdout
-    assert {row["number"] for row in payload["table"]} == {"1", "1b", "2", "3", "4"}
+    assert {row["number"] for row in payload["table"]} == {"1", "1b", "2", "3", "4", "5"}
+
+
+def test_the_scale_night_survives_a_killed_worker_with_every_document_once(bench_run):
+    _done, payload = bench_run
+
+    scale = payload["figures"]["scale"]
+    assert scale["merchants"] == 6 and set(scale["sizes"]) == {"6"}
+    assert scale["all_finished"] and scale["runs_by_status"] == {"succeeded": 6}
+    # The worker was killed with work left, and started again.
+    assert scale["kill"]["signal"] == "SIGKILL"
+    assert 3 <= scale["kill"]["after_runs_finished"] < 6
+    assert len(scale["worker_peak_rss_mib_by_process"]) == 2
+    # A day's documents each (2 invoices, 1 receipt) and the orders CSV, each in Drive once.
+    assert scale["documents"] == scale["documents_in_drive"] == 6 * 3
+    assert scale["orders_csvs"] == 6
+    assert (scale["lost"], scale["duplicates"]) == (0, 0)
+    assert scale["files_uploaded"] == 6 * 4
+    for key in ("wall_over_bound", "worker_peak_rss_mib"):
+        assert scale[key] > 0
+    assert scale["dedicated_machine_estimate"]["wall_over_bound"] > 0
+    assert set(scale["per_merchant"]) >= {"worker_cpu_s", "drive_requests", "writes"}
+    assert payload["figures"]["projection"]["basis"].startswith("scale")

@@ -1,0 +1,98 @@
+"""Render while uploading: the next batch of PDFs is made while the run sends the current one.
+
+A run's uploads wait most of the time (Google's 3 writes/s per account, the network), and its
+renders are CPU. Done one after the other, a run lasts render + upload; here one thread of
+the run renders batch n+1 while the run's own thread uploads batch n, so it lasts about
+max(render, upload).
+
+What stays in the run's thread: every database read and write (the documents, the ledger,
+the progress) and every upload, in the plan's order. The render thread gets only prepared
+documents (items prefetched) and returns bytes, so the ledger's order of states (a row
+reserved before its upload, completed after it) and the exactly-once rule are untouched. At
+most two batches are held at once: the one being uploaded and the one being rendered.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
+from types import TracebackType
+
+from django.db import connections
+
+from integrations.engine import plan
+from integrations.models import GoogleDriveIntegration
+
+Batch = tuple[plan.PreparedBatch, "Future[plan.RenderedBatch]"]
+
+
+class RenderAhead:
+    """The documents' Uploads of one run, each batch rendered while the one before uploads.
+
+    Use as a context manager: leaving it (also by an exception that stops the run) waits for
+    the render in progress and drops the ones not started.
+    """
+
+    def __init__(
+        self,
+        work: list[plan.DocumentWork],
+        integration: GoogleDriveIntegration,
+        account: str,
+        report: plan.Report,
+    ) -> None:
+        self.integration = integration
+        self.account = account
+        self.report = report
+        self._batches = (
+            (w, ids)
+            for w in work
+            for ids in plan.chunks([pk for pk, _ in w.found], plan.RENDER_BATCH_SIZE)
+        )
+        self._next: Batch | None = None
+        self._started = False
+        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="render-ahead")
+
+    def __enter__(self) -> RenderAhead:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    def start(self) -> None:
+        """Start rendering the first batch now (the caller has other work meanwhile)."""
+        if not self._started:
+            self._started = True
+            self._next = self._prepare_next()
+
+    def uploads(self) -> Iterator[plan.Upload]:
+        """Every Upload in the plan's order; the next batch renders while these are sent."""
+        self.start()
+        while self._next is not None:
+            batch, rendering = self._next
+            self._next = self._prepare_next()
+            yield from plan.batch_uploads(batch, rendering.result(), self.report)
+
+    def close(self) -> None:
+        self._executor.shutdown(wait=True, cancel_futures=True)
+
+    def _prepare_next(self) -> Batch | None:
+        """Read the next batch that has documents to render, and start its render."""
+        for work, ids in self._batches:
+            batch = plan.prepare_batch(work, ids, self.integration, self.account, self.report)
+            if batch.pending:
+                return batch, self._executor.submit(_render, batch)
+        return None
+
+
+def _render(batch: plan.PreparedBatch) -> plan.RenderedBatch:
+    try:
+        return plan.render_batch(batch)
+    finally:
+        # Rendering reads no database; should it ever, the connection it opened in this
+        # thread would outlive the run: closed here, where it belongs.
+        connections.close_all()
