@@ -49,7 +49,7 @@ from bench.night import (
     night_moment,
     night_summary,
 )
-from documents import demo_data
+from documents import demo
 from documents.models import Invoice, Receipt
 from integrations import dispatcher
 from integrations.engine.drive_ids import DriveIdPool
@@ -97,7 +97,7 @@ class DaySizes:
 
 
 def seed_merchants(count: int, first_index: int, now: dt.datetime, sizes: DaySizes):
-    return demo_data.seed(
+    return demo.seed(
         merchants=count, first_index=first_index, now=now, **sizes.seed_arguments()
     )
 
