@@ -7,7 +7,8 @@ processes as the Procfile starts them, and plays Celery beat for one night. When
 runs have finished it SIGKILLs the first worker (no warm shutdown, no acknowledgement) and
 starts it again. Beat's take-over of the dead worker's runs is compressed: a run silent for
 STALLED_AFTER_S real seconds stands for one silent for ``stalled_run_seconds()``, and its lock
-is expired as its TTL would have expired it (as tests/integrations/workers/test_worker_trouble.py does).
+is expired as its TTL would have expired it (as
+tests/integrations/workers/test_worker_trouble.py does).
 
 Afterwards the fake's Drive is read back: every document must be there exactly once
 (``lost``, ``duplicates``), and every worker process's peak resident memory (VmHWM) is
