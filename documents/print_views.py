@@ -25,8 +25,9 @@ from django.utils.cache import patch_cache_control
 from django.utils.http import content_disposition_header
 
 from accounts.tenancy import get_for_merchant, merchant_required
+from documents.filenames import document_filename
 from documents.models import Invoice, Receipt
-from documents.pdf import PDF_MIMETYPE, RenderedFile, document_filename, is_api_invoice, render_pdf
+from documents.pdf import PDF_MIMETYPE, RenderedFile, is_api_invoice, render_pdf
 from documents.print_files import PrintFile, queue_once, renders_in_request, stored_pdf
 from documents.printing import render_print_html
 

@@ -24,6 +24,7 @@ from django.utils import translation
 
 from documents import pdf
 from documents.csv_export import orders_csv_filename, write_orders_csv
+from documents.filenames import document_filename, versioned_filename
 from documents.models import Invoice, Receipt
 from integrations.engine.folders import APP_TAG, FolderPath, folder_for
 from integrations.models import BackedUpFile, GoogleDriveIntegration
@@ -261,7 +262,7 @@ def batch_uploads(
         upload = Upload(
             kind=kind,
             folder=folder_for(kind, document.issue_date),
-            name=pdf.versioned_filename(pdf.document_filename(document.number), version),
+            name=versioned_filename(document_filename(document.number), version),
             stream=io.BytesIO(file.content),
             size=len(file.content),
             md5=md5_hex(file.content),

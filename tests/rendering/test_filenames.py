@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from documents.pdf import MAX_STEM_BYTES, document_filename, versioned_filename
+from documents.filenames import MAX_STEM_BYTES, document_filename, versioned_filename
 
 
 @pytest.mark.parametrize(

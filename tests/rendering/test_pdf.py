@@ -11,6 +11,7 @@ from django.db import connections
 from pypdf import PdfReader
 
 from documents import pdf
+from documents.filenames import document_filename
 from documents.models import Invoice, Receipt
 from tests.rendering import factories
 
@@ -92,7 +93,7 @@ def test_each_pdf_is_complete_on_its_own(batch):
     files = pdf.render_pdfs(batch)
 
     for doc, rendered in zip(batch, files, strict=True):
-        assert rendered.filename == pdf.document_filename(doc.number)
+        assert rendered.filename == document_filename(doc.number)
         assert rendered.content.startswith(b"%PDF-")
         text = "\n".join(pdf_pages_text(rendered.content))
         assert doc.number in text
