@@ -124,6 +124,8 @@ def stop_for(
         return _stop_for_refused_grant(error, integration, run_id)
     if error.drive_full:
         return StopRun("quota", "quota", retryable=False, detail=error.detail)
+    if error.account_refused:
+        return StopRun("account_refused", None, retryable=False, detail=error.detail)
     if error.misconfigured:
         logger.error("Google refused our OAuth client: %s", error.detail)
         return StopRun("misconfigured", None, retryable=False, detail=error.detail)

@@ -12,7 +12,7 @@ import time_machine
 from django.utils import timezone
 
 from accounts.models import Merchant
-from integrations.drive_ids import DriveIdPool
+from integrations.engine.drive_ids import DriveIdPool
 from integrations.models import GoogleDriveIntegration, ReservedDriveId
 
 ACCOUNT = "acct-1"

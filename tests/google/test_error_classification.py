@@ -68,7 +68,8 @@ def raw_http_error(status: int, content: bytes, headers: dict[str, str] | None =
     ],
 )
 def test_each_kind_says_whether_to_retry_and_whether_the_run_ends(kind, retryable, ends_run):
-    error = DriveError(kind, "what happened")
+    # With a status: a PERMANENT error without one is Google refusing our OAuth client.
+    error = DriveError(kind, "what happened", status=400)
 
     assert (error.retryable, error.ends_run) == (retryable, ends_run)
 
