@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import Counter
+from collections.abc import Callable
 
 import pytest
 
@@ -196,19 +197,22 @@ def test_a_night_under_an_account_wide_refusal_stops_once_and_the_next_catches_u
     assert documents_in_drive(engine) == {str(doc.uuid): 1 for doc in docs}
 
 
+def refuse_uploads(monkeypatch, reason: Callable[[], str]) -> None:
+    """Every upload is answered with a 403 of `reason()`, a reason no list names."""
+
+    def refuse(self, **kwargs):
+        why = reason()
+        raise DriveError(ErrorKind.PERMANENT, f"HTTP 403 {why}: No.", status=403, reason=why)
+
+    monkeypatch.setattr(DriveClient, "upload", refuse)
+
+
 def test_an_unknown_403_repeating_file_after_file_ends_the_run_with_one_message(
     engine, documents_only, merchant, monkeypatch
 ):
     """A 403 whose reason no list names, answered to two files in a row: the account's."""
     docs = documents(merchant, 1, 4)
-    refusal = DriveError(
-        ErrorKind.PERMANENT, "HTTP 403 tooManyThings: No more.", status=403, reason="tooManyThings"
-    )
-
-    def refuse(self, **kwargs):
-        raise refusal
-
-    monkeypatch.setattr(DriveClient, "upload", refuse)
+    refuse_uploads(monkeypatch, lambda: "tooManyThings")
 
     run, outcome = run_backup(documents_only, now=FIRST_NIGHT)
 
@@ -232,13 +236,8 @@ def test_different_403s_file_after_file_are_each_the_files_own(
 ):
     """Refusals that differ are no sign of an account-wide one: each file fails alone."""
     docs = documents(merchant, 1, 2)
-    reasons = iter(["first", "second", "third", "fourth", "fifth", "sixth", "seventh", "eighth"])
-
-    def refuse(self, **kwargs):
-        reason = next(reasons)
-        raise DriveError(ErrorKind.PERMANENT, f"HTTP 403 {reason}", status=403, reason=reason)
-
-    monkeypatch.setattr(DriveClient, "upload", refuse)
+    reasons = iter(range(100))
+    refuse_uploads(monkeypatch, lambda: f"reason{next(reasons)}")
 
     run, outcome = run_backup(documents_only, now=FIRST_NIGHT)
 
