@@ -2,6 +2,8 @@
 
 - access lost: once per loss (a new loss after a reconnect mails again);
 - Drive full: once until a backup succeeds again;
+- Google refuses every new file of the account (item limit, administrator's policy): once
+  until a backup succeeds again;
 - failed twice in a row: once per streak of failures.
 
 Each send first claims its mark on the integration with a conditional UPDATE, so two workers
@@ -75,6 +77,22 @@ def notify_storage_full(integration_id: int, *, now: datetime | None = None) -> 
     )
 
 
+def notify_account_refused(integration_id: int, *, now: datetime | None = None) -> bool:
+    """Tell the merchant Google refuses new files in their Drive, once until a backup succeeds."""
+    return _send_once(
+        integration_id,
+        "account_refused_notified_at",
+        Q(account_refused_notified_at__isnull=True),
+        now,
+        lambda integration: _message(
+            integration,
+            subject=_("Google Drive backup stopped: Google refuses new files in your Drive"),
+            template="emails/backup_account_refused",
+            extra={"last_run": _last_finished_run(integration)},
+        ),
+    )
+
+
 def notify_failure_streak(integration_id: int, *, now: datetime | None = None) -> bool:
     """After two failed backups in a row, tell the merchant, once per streak."""
     return _send_once(
@@ -97,7 +115,7 @@ def notify_failure_streak(integration_id: int, *, now: datetime | None = None) -
 def forget_resolved_problems(integration_id: int) -> None:
     """A backup succeeded: a later full Drive or failure streak is news again."""
     GoogleDriveIntegration.objects.filter(pk=integration_id).update(
-        quota_notified_at=None, failure_streak_notified_at=None
+        quota_notified_at=None, account_refused_notified_at=None, failure_streak_notified_at=None
     )
 
 

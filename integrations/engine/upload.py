@@ -188,7 +188,9 @@ class Uploader:
             return
         self._refusals = [*self._refusals, error.reason][-MAX_CONSECUTIVE_SAME_REFUSALS:]
         if len(self._refusals) == MAX_CONSECUTIVE_SAME_REFUSALS and len(set(self._refusals)) == 1:
-            raise StopRun("account_refused", None, retryable=False, detail=error.detail)
+            raise StopRun(
+                "account_refused", "account_refused", retryable=False, detail=error.detail
+            )
 
 
 def _nothing_created(error: DriveError) -> bool:
