@@ -64,31 +64,47 @@ def notify_access_lost(integration_id: int, *, now: datetime | None = None) -> b
 
 def notify_storage_full(integration_id: int, *, now: datetime | None = None) -> bool:
     """Tell the merchant their Drive is full, once until a backup succeeds again."""
-    return _send_once(
+    return _send_until_a_success(
         integration_id,
         "quota_notified_at",
-        Q(quota_notified_at__isnull=True),
         now,
-        lambda integration: _message(
-            integration,
-            subject=_("Google Drive backup stopped: your Google Drive is full"),
-            template="emails/backup_storage_full",
-        ),
+        subject=_("Google Drive backup stopped: your Google Drive is full"),
+        template="emails/backup_storage_full",
     )
 
 
 def notify_account_refused(integration_id: int, *, now: datetime | None = None) -> bool:
     """Tell the merchant Google refuses new files in their Drive, once until a backup succeeds."""
-    return _send_once(
+    return _send_until_a_success(
         integration_id,
         "account_refused_notified_at",
-        Q(account_refused_notified_at__isnull=True),
+        now,
+        subject=_("Google Drive backup stopped: Google refuses new files in your Drive"),
+        template="emails/backup_account_refused",
+        last_run=True,
+    )
+
+
+def _send_until_a_success(
+    integration_id: int,
+    mark: str,
+    now: datetime | None,
+    *,
+    subject: object,
+    template: str,
+    last_run: bool = False,
+) -> bool:
+    """One e-mail about a problem; `mark` is cleared when a backup succeeds again."""
+    return _send_once(
+        integration_id,
+        mark,
+        Q(**{f"{mark}__isnull": True}),
         now,
         lambda integration: _message(
             integration,
-            subject=_("Google Drive backup stopped: Google refuses new files in your Drive"),
-            template="emails/backup_account_refused",
-            extra={"last_run": _last_finished_run(integration)},
+            subject=subject,
+            template=template,
+            extra={"last_run": _last_finished_run(integration)} if last_run else None,
         ),
     )
 
