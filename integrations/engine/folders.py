@@ -28,7 +28,12 @@ from datetime import date
 from django.conf import settings
 
 from integrations.engine.drive_ids import DriveIdPool
-from integrations.google.client import FOLDER_MIME, DriveClient, app_properties_query
+from integrations.google.client import (
+    FOLDER_MIME,
+    DriveClient,
+    StoredFile,
+    app_properties_query,
+)
 from integrations.google.errors import DriveError, ErrorKind
 from integrations.models import BackedUpFile, DriveFolder, GoogleDriveIntegration
 
@@ -248,9 +253,7 @@ class FolderTree:
         folder_id = self._take_id(path)
         while True:
             try:
-                stored = self.client.create_folder(
-                    folder_id, name, parent_id, folder_app_properties(self.integration.pk, path)
-                )
+                stored = self._create_or_find(folder_id, name, parent_id, path)
             except DriveError as error:
                 if path and self.parent_gone(error, parent_id) and self.recover(path[:-1]):
                     # The parent was deleted for good (404) or Drive refused to create in the
@@ -297,6 +300,22 @@ class FolderTree:
             return False
         parent = self.client.get_file(parent_id)
         return parent is None or parent.trashed
+
+    def _create_or_find(
+        self, folder_id: str, name: str, parent_id: str, path: FolderPath
+    ) -> StoredFile:
+        properties = folder_app_properties(self.integration.pk, path)
+        try:
+            return self.client.create_folder(folder_id, name, parent_id, properties)
+        except DriveError as error:
+            if error.kind != ErrorKind.ID_UNUSABLE:
+                raise
+            # A resend of a create that landed under another id than ours (its answer lost)
+            # finds the id used up: look for the folder before taking another id.
+            found = self.client.find_landed(properties, parent_id, None)
+            if found is None:
+                raise
+            return found
 
     def _take_id(self, path: FolderPath) -> str:
         # Cached before the create: if the answer is lost, the next run finds this id.

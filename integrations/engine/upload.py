@@ -126,6 +126,14 @@ class Uploader:
                     # Taken by a file we may not see (its copy is not in this folder).
                     self.ledger.give_new_id(row)
                     continue
+                if error.kind == ErrorKind.ID_UNUSABLE:
+                    # Also what a resend meets when the first send landed under another id
+                    # (its answer lost): look for that copy before using another id.
+                    found = self.client.find_landed(
+                        upload.app_properties(self.run.pk), parent_id, upload.md5
+                    )
+                    if found is not None:
+                        return found
                 if error.kind == ErrorKind.ID_UNUSABLE and self.ids.refused(row.drive_file_id):
                     self.ledger.give_new_id(row)
                     continue

@@ -226,3 +226,24 @@ def test_7_the_ledger_records_the_id_drive_gave(engine, documents_only, merchant
     backs_up_each_once(engine, documents_only, doc, late, now=SECOND_NIGHT)
 
     assert counter(engine, "drive.files.create") == folder_creates
+
+
+def test_7_lost_answers_under_replaced_ids_leave_no_second_copy(engine, documents_only, merchant):
+    """A create lands under an id of Drive's choosing and its answer is lost: the resend finds
+    the reserved id used up, and the folder or file is found by its appProperties instead of
+    being made again under another id (from a renewed pool, on the second night)."""
+    engine.configure(replace_client_id=True)
+    engine.inject_fault("drop_after_write", count=1, endpoint="drive.files.create")
+    early = invoice(merchant, "FV 1/11/2026", NOV)
+
+    backs_up_each_once(engine, documents_only, early, now=FIRST_NIGHT)
+
+    folders = [f["path"] for f in drive_files(engine) if f["folder"]]
+    assert len(folders) == len(set(folders)) == 4
+    engine.inject_fault("drop_after_write", count=1, endpoint="upload.create")
+    late = invoice(merchant, "FV 2/11/2026", NOV)
+
+    backs_up_each_once(engine, documents_only, early, late, now=SECOND_NIGHT)
+
+    assert counter(engine, "upload.create", "400") == 1
+    assert counter(engine, "drive.files.create", "400") == 1
