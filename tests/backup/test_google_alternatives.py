@@ -4,8 +4,8 @@ One test per point where the client stakes a document on undocumented behaviour;
 a backup through the public entry point against fake_google with that point's knob on (see
 fake_google/README.md, "Alternative answers") and asserts what must hold under either answer:
 every document in Drive exactly once, the ledger holding the id Drive really gave, one clear
-message when nothing more can be written. Tests marked xfail show an exposure of today's
-engine; the engine-side fixes remove the marks.
+message when nothing more can be written. Each of these failed on the engine before it
+learnt to answer the point (they were strict xfails then).
 
 Only run-level entry points, models and the fake are used here, so the tests outlive a
 reshuffle of the engine's modules.
