@@ -13,7 +13,7 @@ from integrations.engine import run as engine_run
 from integrations.engine.ledger import Ledger
 from integrations.engine.run import RunExecution, execute_run
 from integrations.google.client import RESUMABLE_THRESHOLD, DriveClient
-from integrations.models import BackedUpFile, BackupRun, GoogleDriveIntegration
+from integrations.models import BackedUpFile, BackupRun, DriveFolder, GoogleDriveIntegration
 from tests.factories import connect_integration
 
 from .conftest import NIGHT
@@ -406,3 +406,22 @@ def test_a_copy_under_another_id_with_its_answer_lost_is_found_by_its_app_proper
     assert BackedUpFile.objects.get(state="done").drive_file_id == stored["id"]
     assert counter(engine, "upload.create", "400") == 1
     assert counter(engine, "upload.create") == 2
+
+
+def test_a_folders_reserved_id_taken_by_an_invisible_file_is_given_up(
+    engine, documents_only, merchant, monkeypatch
+):
+    """A folder create answered 409, with nothing of ours under its id nor in its parent: the
+    id is spent, the folder is created under another one and the cache names that one."""
+    make_documents(merchant, 1)
+    engine.inject_fault("drop_after_write", count=2, endpoint="drive.files.create")
+    monkeypatch.setattr(DriveClient, "get_file", lambda self, file_id: None)
+    monkeypatch.setattr(DriveClient, "find_landed", lambda self, *args: None)
+
+    run, outcome = run_backup(documents_only)
+
+    assert outcome.succeeded, run.errors
+    assert counter(engine, "drive.files.create", "409") == 1
+    in_drive = {f["id"] for f in drive_files(engine) if f["folder"]}
+    cached = set(DriveFolder.objects.values_list("drive_id", flat=True))
+    assert cached <= in_drive and len(cached) == 4
