@@ -212,3 +212,34 @@ def test_an_unfinished_row_of_an_older_version_is_settled_from_what_drive_holds(
     assert drive.asked == ["reserved-1"]
     if state == BackedUpFile.State.DONE:
         assert unfinished.completed_at is not None and unfinished.run == other_run
+
+
+class StubPool:
+    """take() hands out the given ids in order."""
+
+    def __init__(self, *ids: str) -> None:
+        self.ids = list(ids)
+
+    def take(self, record):
+        return record(self.ids.pop(0))
+
+
+def test_a_refused_id_is_replaced_and_nothing_else_of_the_row_is_written(run):
+    unfinished = row(run)
+    # Written meanwhile by another path (say, a repair settling the row): must stay.
+    BackedUpFile.objects.filter(pk=unfinished.pk).update(size=99, state="failed")
+
+    Ledger(run, run.integration, ACCOUNT, StubDrive(), StubPool("new-1")).give_new_id(unfinished)
+
+    unfinished.refresh_from_db()
+    assert (unfinished.drive_file_id, unfinished.size, unfinished.state) == ("new-1", 99, "failed")
+
+
+def test_the_true_id_is_written_alone(run):
+    unfinished = row(run)
+    BackedUpFile.objects.filter(pk=unfinished.pk).update(size=99)
+
+    ledger(StubDrive(), run).record_true_id(unfinished, "given-7")
+
+    unfinished.refresh_from_db()
+    assert (unfinished.drive_file_id, unfinished.size) == ("given-7", 99)
