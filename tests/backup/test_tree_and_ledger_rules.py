@@ -7,6 +7,7 @@ shows alone, so a change to one of them fails a test that names it.
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import uuid
 
 import pytest
@@ -243,3 +244,21 @@ def test_the_true_id_is_written_alone(run):
 
     unfinished.refresh_from_db()
     assert (unfinished.drive_file_id, unfinished.size) == ("given-7", 99)
+
+
+def test_a_recovery_says_which_folder_of_which_integration_and_comes_once_per_path(
+    integration, caplog, settings
+):
+    settings.BACKUP_ROOT_FOLDER_NAME = "Backup Root"
+    drive = StubDrive()
+    drive.list_files = lambda q, fields="": []  # type: ignore[attr-defined]
+    folders = tree(drive, integration)
+
+    with caplog.at_level(logging.INFO, logger="integrations.engine.folders"):
+        assert folders.recover(("2026", "11"))
+        assert not folders.recover(("2026", "11"))
+
+    assert caplog.messages == [
+        f"Backup Root/2026/11 of integration {integration.pk} (or a folder above it) is "
+        "trashed or gone; listing the tree"
+    ]
