@@ -262,3 +262,30 @@ def test_a_recovery_says_which_folder_of_which_integration_and_comes_once_per_pa
         f"Backup Root/2026/11 of integration {integration.pk} (or a folder above it) is "
         "trashed or gone; listing the tree"
     ]
+
+
+def test_a_copy_deleted_for_good_marks_its_row_gone_alone_and_says_so(run, caplog):
+    done = row(run, state=BackedUpFile.State.DONE)
+    BackedUpFile.objects.filter(pk=done.pk).update(size=99)
+
+    with caplog.at_level(logging.INFO, logger="integrations.engine.ledger"):
+        ledger(StubDrive(), run).mark_gone(done)
+        ledger(StubDrive(), run).record_true_id(done, "given-7")
+
+    done.refresh_from_db()
+    assert (done.state, done.size) == (BackedUpFile.State.GONE, 99)
+    assert caplog.messages == [
+        f"Ledger row {done.pk}: its copy was deleted from Drive (Backup/2026/11/Invoices)",
+        f"Ledger row {done.pk}: Drive gave the file id given-7, not reserved-1",
+    ]
+
+
+def test_lost_documents_are_those_with_a_copy_trashed_or_gone(run):
+    states = ["in_trash", "gone", "done", "failed", "uploading"]
+    rows = {s: row(run, state=s, drive_file_id=f"id-{s}") for s in states}
+    row(run, state="gone", drive_file_id="id-csv", document_uuid=None,
+        kind=BackedUpFile.Kind.ORDERS)  # fmt: skip
+
+    lost = ledger(StubDrive(), run).lost_document_uuids()
+
+    assert lost == {rows["in_trash"].document_uuid, rows["gone"].document_uuid}
