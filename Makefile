@@ -86,13 +86,11 @@ bench-dispatch: install services
 	$(PY) -m bench.dispatch $(BENCH_ARGS)
 # What `make mutation` mutates: mutmut's mutant names (module.x_function, methods as
 # module.xǁClassǁmethod), as shell patterns. One line per module; repoint it here when code moves.
-# The ledger is the part of backup.py that writes and settles BackedUpFile rows.
+# The error classification, the reserved-id pool, the folder tree and the ledger.
 MUTATE ?= integrations.google.errors.* \
-	integrations.drive_ids.* \
-	integrations.folders.* \
-	$(foreach f,tally_from_ledger documents_to_back_up _recover_unfinished_rows \
-		_is_current_version _settle_row _landed _fail_row _put_in_trash _complete_row \
-		_complete_planned_row _ledger_row _unfinished_row _give_new_id,integrations.backup.*$(f)__mutmut_*)
+	integrations.engine.drive_ids.* \
+	integrations.engine.folders.* \
+	integrations.engine.ledger.*
 
 # One mutant at a time: a forked worker keeps its parent's SQLite test database name, so two
 # at once would share (and break) one database. Results stay in mutants/ (`mutmut results`,

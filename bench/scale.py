@@ -98,9 +98,7 @@ class DaySizes:
 
 
 def seed_merchants(count: int, first_index: int, now: dt.datetime, sizes: DaySizes):
-    return demo.seed(
-        merchants=count, first_index=first_index, now=now, **sizes.seed_arguments()
-    )
+    return demo.seed(merchants=count, first_index=first_index, now=now, **sizes.seed_arguments())
 
 
 def leave_first_night_state(

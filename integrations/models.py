@@ -49,6 +49,7 @@ class GoogleDriveIntegration(models.Model):
     # e-mail rather than one per night.
     access_lost_notified_at = models.DateTimeField(null=True, blank=True)
     quota_notified_at = models.DateTimeField(null=True, blank=True)
+    account_refused_notified_at = models.DateTimeField(null=True, blank=True)
     failure_streak_notified_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)

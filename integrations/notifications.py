@@ -2,6 +2,8 @@
 
 - access lost: once per loss (a new loss after a reconnect mails again);
 - Drive full: once until a backup succeeds again;
+- Google refuses every new file of the account (item limit, administrator's policy): once
+  until a backup succeeds again;
 - failed twice in a row: once per streak of failures.
 
 Each send first claims its mark on the integration with a conditional UPDATE, so two workers
@@ -62,15 +64,47 @@ def notify_access_lost(integration_id: int, *, now: datetime | None = None) -> b
 
 def notify_storage_full(integration_id: int, *, now: datetime | None = None) -> bool:
     """Tell the merchant their Drive is full, once until a backup succeeds again."""
-    return _send_once(
+    return _send_until_a_success(
         integration_id,
         "quota_notified_at",
-        Q(quota_notified_at__isnull=True),
+        now,
+        subject=_("Google Drive backup stopped: your Google Drive is full"),
+        template="emails/backup_storage_full",
+    )
+
+
+def notify_account_refused(integration_id: int, *, now: datetime | None = None) -> bool:
+    """Tell the merchant Google refuses new files in their Drive, once until a backup succeeds."""
+    return _send_until_a_success(
+        integration_id,
+        "account_refused_notified_at",
+        now,
+        subject=_("Google Drive backup stopped: Google refuses new files in your Drive"),
+        template="emails/backup_account_refused",
+        last_run=True,
+    )
+
+
+def _send_until_a_success(
+    integration_id: int,
+    mark: str,
+    now: datetime | None,
+    *,
+    subject: object,
+    template: str,
+    last_run: bool = False,
+) -> bool:
+    """One e-mail about a problem; `mark` is cleared when a backup succeeds again."""
+    return _send_once(
+        integration_id,
+        mark,
+        Q(**{f"{mark}__isnull": True}),
         now,
         lambda integration: _message(
             integration,
-            subject=_("Google Drive backup stopped: your Google Drive is full"),
-            template="emails/backup_storage_full",
+            subject=subject,
+            template=template,
+            extra={"last_run": _last_finished_run(integration)} if last_run else None,
         ),
     )
 
@@ -97,7 +131,7 @@ def notify_failure_streak(integration_id: int, *, now: datetime | None = None) -
 def forget_resolved_problems(integration_id: int) -> None:
     """A backup succeeded: a later full Drive or failure streak is news again."""
     GoogleDriveIntegration.objects.filter(pk=integration_id).update(
-        quota_notified_at=None, failure_streak_notified_at=None
+        quota_notified_at=None, account_refused_notified_at=None, failure_streak_notified_at=None
     )
 
 

@@ -52,6 +52,12 @@ MESSAGES = {
         "Google Drive could not be reached, so the backup stopped. The remaining files will "
         "be uploaded in the next backup."
     ),
+    "account_refused": _(
+        "Google Drive refuses to create any more files in your Google account (for example, "
+        "it holds too many items, or your organisation's administrator does not allow this "
+        "app), so the backup stopped. Once that is resolved, the next backup will upload "
+        "everything that is missing."
+    ),
     "misconfigured": _(
         "The connection to Google is not set up correctly on our side. Please contact support."
     ),

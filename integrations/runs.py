@@ -43,10 +43,11 @@ SKIPPED = "skipped"
 FINISHED_STATUSES = (BackupRun.Status.SUCCEEDED, BackupRun.Status.PARTIAL, BackupRun.Status.FAILED)
 
 # Why a run stopped early, or "transient" when a later attempt may get further.
-Reason = Literal["access_lost", "quota", "disconnected", "transient"]
-# Only the merchant can change these (reconnect, free space, connect again): an outcome with
+Reason = Literal["access_lost", "quota", "account_refused", "disconnected", "transient"]
+# Only the merchant can change these (reconnect, free space, lift Google's refusal, connect
+# again): an outcome with
 # one of them is never retryable, so a retry cannot turn into a storm.
-MERCHANT_REASONS = frozenset({"access_lost", "quota", "disconnected"})
+MERCHANT_REASONS = frozenset({"access_lost", "quota", "account_refused", "disconnected"})
 
 
 @dataclass(frozen=True)
@@ -357,7 +358,11 @@ def close_unfinished_run(
 
 # The e-mail a run's final outcome calls for, by its reason; any other failure counts towards
 # "failed twice in a row" (notifications decides whether that is due).
-_EMAIL_FOR_REASON = {"access_lost": "access_lost", "quota": "storage_full"}
+_EMAIL_FOR_REASON = {
+    "access_lost": "access_lost",
+    "quota": "storage_full",
+    "account_refused": "account_refused",
+}
 FAILURE_STREAK_EMAIL = "failure_streak"
 
 

@@ -28,6 +28,7 @@ CHECK_BUSY_COUNTDOWN = 120
 EMAILS = {
     "access_lost": notifications.notify_access_lost,
     "storage_full": notifications.notify_storage_full,
+    "account_refused": notifications.notify_account_refused,
     "failure_streak": notifications.notify_failure_streak,
 }
 

@@ -28,7 +28,12 @@ from datetime import date
 from django.conf import settings
 
 from integrations.engine.drive_ids import DriveIdPool
-from integrations.google.client import FOLDER_MIME, DriveClient, app_properties_query
+from integrations.google.client import (
+    FOLDER_MIME,
+    DriveClient,
+    StoredFile,
+    app_properties_query,
+)
 from integrations.google.errors import DriveError, ErrorKind
 from integrations.models import BackedUpFile, DriveFolder, GoogleDriveIntegration
 
@@ -248,18 +253,24 @@ class FolderTree:
         folder_id = self._take_id(path)
         while True:
             try:
-                stored = self.client.create_folder(
-                    folder_id, name, parent_id, folder_app_properties(self.integration.pk, path)
-                )
+                stored = self._create_or_find(folder_id, name, parent_id, path)
             except DriveError as error:
-                if error.kind == ErrorKind.NOT_FOUND and path and self.recover(path[:-1]):
-                    # The parent was deleted for good; nothing was created under this id.
+                if path and self.parent_gone(error, parent_id) and self.recover(path[:-1]):
+                    # The parent was deleted for good (404) or Drive refused to create in the
+                    # trashed parent; nothing was created under this id.
                     parent_id = self.folder_id(path[:-1])
                     continue
                 if error.kind == ErrorKind.ID_UNUSABLE and self.ids.refused(folder_id):
                     folder_id = self._take_id(path)
                     continue
+                if error.kind == ErrorKind.ID_IN_USE:
+                    # Taken by something we cannot see: this id is spent.
+                    folder_id = self._take_id(path)
+                    continue
                 raise
+            if stored.id != folder_id:
+                # Drive gave the folder another id than the reserved one: the cache names it.
+                folder_id = self._save_cache(path, stored.id)
             self._made_this_run.add(folder_id)
             if not stored.trashed:
                 break
@@ -275,6 +286,36 @@ class FolderTree:
         else:
             self._roots.insert(0, folder_id)
         return folder_id
+
+    def parent_gone(self, error: DriveError, parent_id: str) -> bool:
+        """A create in `parent_id` failed because the folder is deleted or in the trash.
+
+        A 404 says so. Google does not say how it refuses a create inside a trashed folder
+        (it may accept it, answering `trashed: true`), so any other refusal of the request
+        is checked by asking Drive about the parent itself.
+        """
+        if error.kind == ErrorKind.NOT_FOUND:
+            return True
+        if error.retryable or error.ends_run or error.kind == ErrorKind.ID_IN_USE:
+            return False
+        parent = self.client.get_file(parent_id)
+        return parent is None or parent.trashed
+
+    def _create_or_find(
+        self, folder_id: str, name: str, parent_id: str, path: FolderPath
+    ) -> StoredFile:
+        properties = folder_app_properties(self.integration.pk, path)
+        try:
+            return self.client.create_folder(folder_id, name, parent_id, properties)
+        except DriveError as error:
+            if error.kind != ErrorKind.ID_UNUSABLE:
+                raise
+            # A resend of a create that landed under another id than ours (its answer lost)
+            # finds the id used up: look for the folder before taking another id.
+            found = self.client.find_landed(properties, parent_id, None)
+            if found is None:
+                raise
+            return found
 
     def _take_id(self, path: FolderPath) -> str:
         # Cached before the create: if the answer is lost, the next run finds this id.

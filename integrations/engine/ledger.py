@@ -113,6 +113,14 @@ class Ledger:
 
         self.ids.take(hold)
 
+    def record_true_id(self, row: BackedUpFile, drive_id: str) -> None:
+        """Drive created the row's file under `drive_id`, not the id the row reserved."""
+        logger.info(
+            "Ledger row %s: Drive gave the file id %s, not %s", row.pk, drive_id, row.drive_file_id
+        )
+        row.drive_file_id = drive_id
+        row.save(update_fields=["drive_file_id"])
+
     def orders_done(self) -> bool:
         """This run's orders CSV is in Drive already (an earlier attempt sent it)."""
         return (

@@ -79,7 +79,7 @@ class Tally:
         if stop is not None:
             errors.insert(0, run_errors.error_entry(stop.code, detail=stop.detail))
             uploaded = self.uploaded_this_attempt > 0 or self.files > 0
-            if stop.reason in ("access_lost", "quota") or not uploaded:
+            if stop.reason in ("access_lost", "quota", "account_refused") or not uploaded:
                 status = BackupRun.Status.FAILED
             else:
                 status = BackupRun.Status.PARTIAL
@@ -124,6 +124,8 @@ def stop_for(
         return _stop_for_refused_grant(error, integration, run_id)
     if error.drive_full:
         return StopRun("quota", "quota", retryable=False, detail=error.detail)
+    if error.account_refused:
+        return StopRun("account_refused", "account_refused", retryable=False, detail=error.detail)
     if error.misconfigured:
         logger.error("Google refused our OAuth client: %s", error.detail)
         return StopRun("misconfigured", None, retryable=False, detail=error.detail)

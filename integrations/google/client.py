@@ -43,6 +43,8 @@ GENERATE_IDS_MAX = 1000
 UPLOAD_FIELDS = "id,md5Checksum,size,trashed"
 FOLDER_CREATE_FIELDS = "id,trashed"
 ID_SPENT = "fileIdSpent"
+SESSION_EXPIRED = "uploadSessionExpired"
+SESSION_GONE_STATUSES = (404, 410)
 FILE_FIELDS = "id,name,md5Checksum,size,trashed,parents,appProperties"
 
 T = TypeVar("T")
@@ -245,14 +247,15 @@ class DriveClient:
         except DriveError as error:
             if error.kind != ErrorKind.ID_IN_USE:
                 raise
-            # An earlier attempt created it: ask where it stands (None: not visible to us).
-            return self.get_file(file_id) or StoredFile(id=file_id)
+            # An earlier attempt created it: ask where it stands, by id or, when the id shows
+            # nothing (Drive gave the folder another id), by our appProperties.
+            return self._landed_under(file_id, None, parent_id, app_properties, error)
         return StoredFile.from_api(answer)
 
     def upload(
         self,
         *,
-        file_id: str,
+        file_id: str | None,
         name: str,
         parent_id: str,
         mimetype: str,
@@ -265,37 +268,77 @@ class DriveClient:
 
         A 409 (an earlier attempt, or a request httplib2 resent, already created it) is
         answered by reading the file back. Raises ChecksumMismatch if the md5 differs. The
-        answer's `trashed` says whether the file landed in a trashed folder.
+        answer's `trashed` says whether the file landed in a trashed folder; its `id` is the
+        one Drive gave, which is not always the one we asked for.
+
+        Without `file_id` (Drive refused reserved ids) the file always goes through a
+        resumable session: a session completes once, so httplib2 resending its last chunk
+        cannot make a second copy, as it would with a multipart create.
         """
         body = {
-            "id": file_id,
             "name": name,
             "parents": [parent_id],
             "mimeType": mimetype,
             "appProperties": app_properties,
         }
+        if file_id is not None:
+            body["id"] = file_id
         try:
-            if size > RESUMABLE_THRESHOLD:
+            if size > RESUMABLE_THRESHOLD or file_id is None:
                 answer = self._upload_resumable(body, stream, mimetype)
             else:
                 answer = self._upload_multipart(body, stream, mimetype)
             stored = StoredFile.from_api(answer)
         except DriveError as error:
-            if error.kind != ErrorKind.ID_IN_USE:
+            if error.kind != ErrorKind.ID_IN_USE or file_id is None:
                 raise
-            found = self.get_file(file_id)
-            if found is None:
-                # Taken by a file we cannot see (deleted for good): this id is spent.
-                raise DriveError(
-                    ErrorKind.ID_IN_USE,
-                    f"id {file_id} is in use but the file is not visible",
-                    status=409,
-                    reason=ID_SPENT,
-                ) from error
-            stored = found
+            stored = self._landed_under(file_id, md5, parent_id, app_properties, error)
+        if stored.md5 is None:
+            # Drive may leave md5Checksum out of the create answer (it promises it only "for
+            # files with content stored in Google Drive"): ask for it.
+            stored = self.get_file(stored.id) or stored
         if stored.md5 != md5:
             raise ChecksumMismatch(md5, stored.md5)
         return stored
+
+    def _landed_under(
+        self,
+        file_id: str,
+        md5: str | None,
+        parent_id: str,
+        app_properties: dict[str, str],
+        error: DriveError,
+    ) -> StoredFile:
+        """A create under `file_id` answered 409: the file an earlier attempt made.
+
+        Looked up by id; when the id shows nothing we may see (Drive gave the file another
+        id, or it was deleted for good), by our appProperties in the same folder.
+        """
+        found = self.get_file(file_id)
+        if found is None:
+            found = self.find_landed(app_properties, parent_id, md5)
+        if found is None:
+            raise DriveError(
+                ErrorKind.ID_IN_USE,
+                f"id {file_id} is in use but the file is not visible",
+                status=409,
+                reason=ID_SPENT,
+            ) from error
+        return found
+
+    def find_landed(
+        self, app_properties: dict[str, str], parent_id: str, md5: str | None
+    ) -> StoredFile | None:
+        """Our file with exactly these appProperties in `parent_id`, not in the trash (and
+        with this md5, unless None): what an earlier create made, whatever its id."""
+        q = f"'{_quote(parent_id)}' in parents and trashed=false and " + app_properties_query(
+            app_properties
+        )
+        for data in self.list_files(q, fields=FILE_FIELDS):
+            stored = StoredFile.from_api(data)
+            if md5 is None or stored.md5 == md5:
+                return stored
+        return None
 
     def _upload_multipart(self, body: dict, stream: BinaryIO, mimetype: str) -> dict:
         def build() -> HttpRequest:
@@ -329,8 +372,17 @@ class DriveClient:
                 if error is None:
                     raise
                 failures += 1
-                if error.kind == ErrorKind.NOT_FOUND and request.resumable_uri:
-                    # The session expired: start a new one (a landed create answers 409).
+                if error.status in SESSION_GONE_STATUSES and request.resumable_uri:
+                    # The session expired (404, as Google documents, or 410 Gone): start a new
+                    # one. Under a reserved id a create that landed answers 409; without one
+                    # the caller looks for the file by its appProperties first.
+                    if "id" not in body:
+                        raise DriveError(
+                            ErrorKind.TRANSIENT,
+                            error.detail,
+                            status=error.status,
+                            reason=SESSION_EXPIRED,
+                        ) from exc
                     request = new_session()
                     error = DriveError(ErrorKind.TRANSIENT, error.detail, status=error.status)
                 self._wait_before_retry(error, failures, exc)

@@ -38,6 +38,11 @@ QUOTA_REASONS = frozenset({"storageQuotaExceeded", "quotaExceeded"})
 # Project-wide daily limits: retrying within the run would only burn requests.
 DAILY_LIMIT_REASONS = frozenset({"dailyLimitExceeded", "dailyLimitExceededUnreg"})
 ACCESS_REASONS = frozenset({"insufficientPermissions", "authError", "required"})
+# Refusals that hold for every create of the account, listed on Google's "Resolve errors"
+# page (developers.google.com/drive/api/guides/handle-errors): too many items made by the
+# account, or the administrator's policy. Sending the other files would only collect the
+# same answer file by file.
+ACCOUNT_REFUSAL_REASONS = frozenset({"activeItemCreationLimitExceeded", "domainPolicy"})
 ACCESS_LOST_OAUTH_ERRORS = frozenset({"invalid_grant"})
 CONFIGURATION_OAUTH_ERRORS = frozenset({"invalid_client", "unauthorized_client"})
 
@@ -59,16 +64,21 @@ class ErrorKind(StrEnum):
     # A create with a reserved id answered 400 about that id: Drive will not take it (an id
     # it did not issue to this account, or one that lapsed). Nothing was created.
     ID_UNUSABLE = "id_unusable"
+    # The account may create nothing more (item limit, administrator's policy): the run ends
+    # with one message; the next night tries again.
+    ACCOUNT_REFUSED = "account_refused"
     # Our request is wrong or the OAuth client is misconfigured; retrying will not help.
     PERMANENT = "permanent"
 
 
 RETRY_KINDS = frozenset({ErrorKind.TRANSIENT, ErrorKind.RATE_LIMITED})
 # After one of these no further request of the run can succeed.
-RUN_ENDING_KINDS = frozenset({ErrorKind.ACCESS_LOST, ErrorKind.QUOTA, ErrorKind.UNAVAILABLE})
+RUN_ENDING_KINDS = frozenset(
+    {ErrorKind.ACCESS_LOST, ErrorKind.QUOTA, ErrorKind.UNAVAILABLE, ErrorKind.ACCOUNT_REFUSED}
+)
 PERMANENT_KINDS = frozenset({ErrorKind.PERMANENT, ErrorKind.ID_UNUSABLE})
 # Only the merchant can fix these (reconnect, free space): retrying the run would be a storm.
-NOT_RETRIED_KINDS = frozenset({ErrorKind.ACCESS_LOST, ErrorKind.QUOTA})
+NOT_RETRIED_KINDS = frozenset({ErrorKind.ACCESS_LOST, ErrorKind.QUOTA, ErrorKind.ACCOUNT_REFUSED})
 
 
 class DriveError(Exception):
@@ -109,6 +119,11 @@ class DriveError(Exception):
     def drive_full(self) -> bool:
         """The merchant's Drive has no room left: only the merchant can make some."""
         return self.kind == ErrorKind.QUOTA
+
+    @property
+    def account_refused(self) -> bool:
+        """The account may create nothing more (item limit, administrator's policy)."""
+        return self.kind == ErrorKind.ACCOUNT_REFUSED
 
     @property
     def misconfigured(self) -> bool:
@@ -184,11 +199,16 @@ def classify_http_error(exc: HttpError) -> DriveError:
     # The HTTP layer already refreshed the token once on a 401: the grant itself is gone.
     if status == 401 or (status == 403 and reason in ACCESS_REASONS):
         return error(ErrorKind.ACCESS_LOST)
+    if status == 403 and reason in ACCOUNT_REFUSAL_REASONS:
+        return error(ErrorKind.ACCOUNT_REFUSED)
     if status == 404:
         return error(ErrorKind.NOT_FOUND)
-    if status == 409 and reason == "fileIdInUse":
+    # Google documents a 409 for a create repeating a generated id, but no reason (observed:
+    # "fileIdInUse"); our only 409-capable requests are creates under reserved ids, so any
+    # 409 sends the caller to look the id up.
+    if status == 409:
         return error(ErrorKind.ID_IN_USE)
-    if status == 400 and _is_about_the_file_id(reason, message, location):
+    if status in (400, 403) and _is_about_the_file_id(reason, message, location):
         return error(ErrorKind.ID_UNUSABLE)
     return error(ErrorKind.PERMANENT)
 
@@ -224,13 +244,19 @@ def parse_retry_after(value: str | None, *, now: float | None = None) -> float |
 
 
 def _is_about_the_file_id(reason: str, message: str, location: str) -> bool:
-    """A 400 that refuses the id of a create ("The provided file ID is not usable.").
+    """A 400 or 403 that refuses the id of a create ("The provided file ID is not usable.",
+    "Generated IDs are not supported for ...").
 
     Google documents neither the reason nor the location of this answer; reports of it quote
-    the message, with reason "invalid" or "fileIdNotUsable". Any of the three will do.
+    the message, with reason "invalid" or "fileIdNotUsable". Any of them will do. A refusal
+    in other words is PERMANENT; the upload then tries once without an id (engine.upload).
     """
+    text = message.lower()
     return (
-        reason == "fileIdNotUsable" or location in ("id", "file.id") or "file id" in message.lower()
+        reason == "fileIdNotUsable"
+        or location in ("id", "file.id")
+        or "file id" in text
+        or "generated id" in text
     )
 
 

@@ -10,8 +10,9 @@ from django.core.mail import EmailMultiAlternatives
 from django.utils import timezone, translation
 
 from accounts.models import User
-from integrations import notifications, run_errors
+from integrations import notifications, run_errors, runs
 from integrations.models import BackupRun, GoogleDriveIntegration
+from integrations.runs import RunOutcome
 from tests.factories import make_integration, make_run
 
 pytestmark = pytest.mark.django_db
@@ -187,3 +188,33 @@ def test_the_mails_hold_for_a_backup_started_by_hand_too(language):
         text = (message.body + message.alternatives[0][0]).lower()
         for night_word in ("tonight", "nightly", "desta noite", "noturno"):
             assert night_word not in text, (message.subject, night_word)
+
+
+@pytest.mark.parametrize("language", ["en", "pt-br", "pl"])
+def test_account_refused_mail_goes_once_until_a_backup_succeeds(language):
+    """Google refuses every new file of the account: one e-mail, in the merchant's language,
+    with Google's answer; again only after a backup succeeded in between."""
+    integration = make_integration("Loja Azul")
+    integration.merchant.language = language
+    integration.merchant.save()
+    entry = run_errors.error_entry(
+        "account_refused", detail="HTTP 403 activeItemCreationLimitExceeded: too many items"
+    )
+    make_run(integration, status=BackupRun.Status.FAILED, errors=[entry],
+             finished_at=timezone.now())  # fmt: skip
+    outcome = RunOutcome(BackupRun.Status.FAILED, reason="account_refused")
+
+    assert runs.emails_after(integration.pk, outcome) == ["account_refused"]
+    assert notifications.notify_account_refused(integration.pk)
+    assert not notifications.notify_account_refused(integration.pk)
+
+    [message] = mail.outbox
+    with translation.override(language):
+        subject = str(translation.gettext(
+            "Google Drive backup stopped: Google refuses new files in your Drive"))  # fmt: skip
+    assert message.subject == subject
+    assert "activeItemCreationLimitExceeded" in message.body
+    if language != "en":
+        assert "Google Drive refuses to create" not in message.body
+    runs.emails_after(integration.pk, RunOutcome(BackupRun.Status.SUCCEEDED))
+    assert notifications.notify_account_refused(integration.pk)

@@ -7,6 +7,8 @@ fake_google's job, for the fault and end-to-end tests):
   what is there (as the client does after a 409), a file made in a trashed folder is itself
   trashed, a missing parent is NOT_FOUND, and a stored md5 other than ours is ChecksumMismatch;
 - `get_file` is None for what does not exist; `list_files` returns our folders not in the trash;
+  `find_landed` finds a live file or folder by its appProperties, parent (and md5); an upload
+  without an id gets one of the drive's own;
 - faults: `fail_next(method, error)` raises a DriveError once (before the write), and
   `lose_next_answer()` lets the next upload land and then raises, as a dropped connection does.
 """
@@ -102,6 +104,20 @@ class FakeDrive:
             if i.folder and not self.in_trash(i.id)
         ]
 
+    def find_landed(
+        self, app_properties: dict[str, str], parent_id: str, md5: str | None
+    ) -> StoredFile | None:
+        self._call("find_landed")
+        for item in self.items.values():
+            if (
+                item.parent == parent_id
+                and item.app_properties == app_properties
+                and not self.in_trash(item.id)
+                and (md5 is None or item.md5 == md5)
+            ):
+                return self._stored(item.id)
+        return None
+
     def create_folder(
         self, file_id: str, name: str, parent_id: str, app_properties: dict[str, str]
     ) -> StoredFile:
@@ -112,7 +128,7 @@ class FakeDrive:
     def upload(
         self,
         *,
-        file_id: str,
+        file_id: str | None,
         name: str,
         parent_id: str,
         mimetype: str,
@@ -122,6 +138,7 @@ class FakeDrive:
         app_properties: dict[str, str],
     ) -> StoredFile:
         self._call("upload")
+        file_id = file_id or f"drive-{next(self._ids)}"
         stored_md5 = md5 if not self.items.get(file_id) else self.items[file_id].md5
         self._create(file_id, name, parent_id, md5, size, False, app_properties)
         if self._lose_answers:

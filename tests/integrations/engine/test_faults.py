@@ -13,7 +13,7 @@ from integrations.engine import run as engine_run
 from integrations.engine.ledger import Ledger
 from integrations.engine.run import RunExecution, execute_run
 from integrations.google.client import RESUMABLE_THRESHOLD, DriveClient
-from integrations.models import BackedUpFile, BackupRun, GoogleDriveIntegration
+from integrations.models import BackedUpFile, BackupRun, DriveFolder, GoogleDriveIntegration
 from tests.factories import connect_integration, make_run
 from tests.integrations.conftest import NIGHT
 
@@ -364,21 +364,63 @@ def test_a_large_file_goes_resumable_and_resumes_after_a_dropped_chunk(
 def test_a_reserved_id_taken_by_an_invisible_file_is_given_up(
     engine, documents_only, merchant, monkeypatch
 ):
+    """A 409, and nothing of ours under the id nor in the folder: the file takes another id."""
     (doc,) = make_documents(merchant, 1)
     engine.inject_fault("drop_after_write", count=2, endpoint="upload.create")
     monkeypatch.setattr(DriveClient, "get_file", lambda self, file_id: None)
+    monkeypatch.setattr(DriveClient, "find_landed", lambda self, *args: None)
+    taken: list[str] = []
+    give_new_id = Ledger.give_new_id
+
+    def spy(ledger, row):
+        taken.append(row.drive_file_id)
+        give_new_id(ledger, row)
+
+    monkeypatch.setattr(Ledger, "give_new_id", spy)
 
     run, outcome = run_backup(documents_only)
 
-    assert (outcome.status, outcome.retryable) == (BackupRun.Status.FAILED, True)
-    assert [e["code"] for e in run.errors] == ["upload_failed"]
-    spent = BackedUpFile.objects.get()
-    assert spent.state == "failed"
-    monkeypatch.undo()
-    monkeypatch.setattr(engine_run, "sleep", lambda s: None)
+    assert outcome.succeeded, run.errors
+    row = BackedUpFile.objects.get(state="done")
+    assert row.document_uuid == doc.uuid
+    assert len(taken) == 1 and row.drive_file_id != taken[0]
+    assert counter(engine, "upload.create", "409") == 1
 
-    run_backup(documents_only)
 
-    fresh = BackedUpFile.objects.get(state="done")
-    assert fresh.document_uuid == doc.uuid
-    assert fresh.drive_file_id != spent.drive_file_id
+def test_a_copy_under_another_id_with_its_answer_lost_is_found_by_its_app_properties(
+    engine, documents_only, merchant
+):
+    """The copy landed under another id than the reserved one and its answer was lost: the
+    resend's id is refused (used up), and before sending without an id the copy is found
+    in its folder by appProperties, so no second copy is made."""
+    (doc,) = make_documents(merchant, 1)
+    engine.configure(replace_client_id=True)
+    engine.inject_fault("drop_after_write", count=1, endpoint="upload.create")
+
+    run, outcome = run_backup(documents_only)
+
+    assert outcome.succeeded, run.errors
+    assert documents_in_drive(engine) == {str(doc.uuid): 1}
+    [stored] = [f for f in drive_files(engine) if not f["folder"]]
+    assert BackedUpFile.objects.get(state="done").drive_file_id == stored["id"]
+    assert counter(engine, "upload.create", "400") == 1
+    assert counter(engine, "upload.create") == 2
+
+
+def test_a_folders_reserved_id_taken_by_an_invisible_file_is_given_up(
+    engine, documents_only, merchant, monkeypatch
+):
+    """A folder create answered 409, with nothing of ours under its id nor in its parent: the
+    id is spent, the folder is created under another one and the cache names that one."""
+    make_documents(merchant, 1)
+    engine.inject_fault("drop_after_write", count=2, endpoint="drive.files.create")
+    monkeypatch.setattr(DriveClient, "get_file", lambda self, file_id: None)
+    monkeypatch.setattr(DriveClient, "find_landed", lambda self, *args: None)
+
+    run, outcome = run_backup(documents_only)
+
+    assert outcome.succeeded, run.errors
+    assert counter(engine, "drive.files.create", "409") == 1
+    in_drive = {f["id"] for f in drive_files(engine) if f["folder"]}
+    cached = set(DriveFolder.objects.values_list("drive_id", flat=True))
+    assert cached <= in_drive and len(cached) == 4

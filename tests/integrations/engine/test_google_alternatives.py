@@ -4,8 +4,8 @@ One test per point where the client stakes a document on undocumented behaviour;
 a backup through the public entry point against fake_google with that point's knob on (see
 fake_google/README.md, "Alternative answers") and asserts what must hold under either answer:
 every document in Drive exactly once, the ledger holding the id Drive really gave, one clear
-message when nothing more can be written. Tests marked xfail show an exposure of today's
-engine; the engine-side fixes remove the marks.
+message when nothing more can be written. Each of these failed on the engine before it
+learnt to answer the point (they were strict xfails then).
 
 Only run-level entry points, models and the fake are used here, so the tests outlive a
 reshuffle of the engine's modules.
@@ -79,11 +79,6 @@ def backs_up_each_once(fake, integration, *docs, now: dt.datetime = NIGHT) -> Ba
 # --- 1. a 409 whose reason is not fileIdInUse --------------------------------------------
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="only a 409 with reason fileIdInUse is taken for 'already landed'; another reason "
-    "marks a file that is in Drive as rejected",
-)
 def test_1_a_409_with_another_reason_still_means_the_file_landed(engine, documents_only, merchant):
     engine.configure(id_in_use_reason="duplicate")
     doc = invoice(merchant, "FV 1/11/2026", NOV)
@@ -98,11 +93,6 @@ def test_1_a_409_with_another_reason_still_means_the_file_landed(engine, documen
 # --- 2. uploads that do not take reserved ids ---------------------------------------------
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="every upload carries a reserved id; Drive refusing ids in uploads (at the session "
-    "start or with the last chunk, in any wording) leaves the document out of Drive",
-)
 @pytest.mark.parametrize(
     ("large", "check", "wording"),
     [
@@ -141,11 +131,6 @@ def test_2_reserved_ids_that_lapsed_in_the_pool_are_replaced(engine, documents_o
 # --- 3. a create inside a trashed folder refused ------------------------------------------
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="a file created in a trashed folder is expected back with trashed=true; a refusal "
-    "of the create is taken as a rejected file, and the folder is not made again",
-)
 def test_3_a_create_refused_in_a_trashed_folder_makes_the_folder_again(
     engine, documents_only, merchant
 ):
@@ -166,10 +151,6 @@ def test_3_a_create_refused_in_a_trashed_folder_makes_the_folder_again(
 # --- 4. an expired resumable session answering 410 ----------------------------------------
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="only a 404 is taken for an expired resumable session; a 410 rejects the file",
-)
 def test_4_an_expired_session_answering_410_is_started_again(engine, documents_only, merchant):
     engine.configure(expired_session_status=410)
     doc = large_api_invoice(merchant, "API 1/11/2026")
@@ -184,11 +165,6 @@ def test_4_an_expired_session_answering_410_is_started_again(engine, documents_o
 # --- 5. an account-wide 403 ----------------------------------------------------------------
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="a 403 reason not on the lists is a per-file failure: an account-wide refusal "
-    "rejects every file one by one instead of ending the run with one message",
-)
 @pytest.mark.parametrize("reason", ["activeItemCreationLimitExceeded", "domainPolicy"])
 def test_5_an_account_wide_refusal_ends_the_run_with_one_message(
     engine, documents_only, merchant, reason
@@ -216,11 +192,6 @@ def test_5_an_account_wide_refusal_ends_the_run_with_one_message(
 # --- 6. a create answer without md5Checksum ----------------------------------------------
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the md5 is read from the create answer only; without it the upload raises "
-    "ChecksumMismatch although the file landed intact",
-)
 @pytest.mark.parametrize("large", [False, True], ids=["multipart", "resumable"])
 def test_6_a_create_answer_without_md5_is_checked_against_drive(
     engine, documents_only, merchant, large
@@ -238,11 +209,6 @@ def test_6_a_create_answer_without_md5_is_checked_against_drive(
 # --- 7. a create answer with another id ---------------------------------------------------
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the id in the create answer is never compared with the reserved one: the ledger "
-    "and the folder cache record ids Drive never gave",
-)
 def test_7_the_ledger_records_the_id_drive_gave(engine, documents_only, merchant):
     engine.configure(replace_client_id=True)
     doc = invoice(merchant, "FV 1/11/2026", NOV)
@@ -260,3 +226,24 @@ def test_7_the_ledger_records_the_id_drive_gave(engine, documents_only, merchant
     backs_up_each_once(engine, documents_only, doc, late, now=SECOND_NIGHT)
 
     assert counter(engine, "drive.files.create") == folder_creates
+
+
+def test_7_lost_answers_under_replaced_ids_leave_no_second_copy(engine, documents_only, merchant):
+    """A create lands under an id of Drive's choosing and its answer is lost: the resend finds
+    the reserved id used up, and the folder or file is found by its appProperties instead of
+    being made again under another id (from a renewed pool, on the second night)."""
+    engine.configure(replace_client_id=True)
+    engine.inject_fault("drop_after_write", count=1, endpoint="drive.files.create")
+    early = invoice(merchant, "FV 1/11/2026", NOV)
+
+    backs_up_each_once(engine, documents_only, early, now=FIRST_NIGHT)
+
+    folders = [f["path"] for f in drive_files(engine) if f["folder"]]
+    assert len(folders) == len(set(folders)) == 4
+    engine.inject_fault("drop_after_write", count=1, endpoint="upload.create")
+    late = invoice(merchant, "FV 2/11/2026", NOV)
+
+    backs_up_each_once(engine, documents_only, early, late, now=SECOND_NIGHT)
+
+    assert counter(engine, "upload.create", "400") == 1
+    assert counter(engine, "drive.files.create", "400") == 1

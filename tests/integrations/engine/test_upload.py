@@ -115,7 +115,8 @@ def test_other_bytes_stored_fail_the_file_for_a_retry(attempt):
 )
 def test_a_failure_of_one_file_is_recorded_and_the_run_goes_on(attempt, error, expected):
     _ledger, uploader = attempt.parts()
-    attempt.drive.fail_next("upload", error)
+    # A refusal in unknown words is tried once more without the reserved id: twice.
+    attempt.drive.fail_next("upload", error, times=2 if error.permanent else 1)
 
     uploader.upload(pdf_upload("FV 1/11/2026"))
     uploader.upload(pdf_upload("FV 2/11/2026"))
@@ -163,3 +164,18 @@ def test_what_only_the_merchant_can_fix_stops_the_run_at_once(attempt, error, co
     integration = GoogleDriveIntegration.objects.get()
     lost = integration.status == GoogleDriveIntegration.Status.ACCESS_LOST
     assert lost == (code == "access_lost")
+
+
+def test_a_refusal_in_unknown_words_is_answered_by_an_upload_without_the_reserved_id(attempt):
+    _ledger, uploader = attempt.parts()
+    attempt.drive.fail_next("upload", DriveError(ErrorKind.PERMANENT, "odd", status=400))
+
+    uploader.upload(pdf_upload("FV 1/11/2026"))
+    uploader.upload(pdf_upload("FV 2/11/2026"))
+
+    assert [u.number for u in attempt.report.uploaded] == ["FV 1/11/2026", "FV 2/11/2026"]
+    rows = BackedUpFile.objects.order_by("id")
+    # Drive's own ids are recorded; the second file went without one straight away.
+    assert [r.drive_file_id.startswith("drive-") for r in rows] == [True, True]
+    assert attempt.drive.counts["upload"] == 3
+    assert attempt.drive.counts["find_landed"] == 2

@@ -1,7 +1,7 @@
 """The one place that decides what a Google failure means: its public functions, by behaviour.
 
-Only answers whose meaning is settled are pinned here; the undocumented ones (a 409 with
-another reason, an unknown 403, a 410) are the subject of
+Undocumented answers are pinned here as the engine reads them (a 409 with any reason, a
+refused id in other words, account-wide 403s); whole backups under them are the subject of
 tests/integrations/engine/test_google_alternatives.py.
 """
 
@@ -135,6 +135,12 @@ def test_a_checksum_mismatch_is_worth_another_upload_and_says_both_sums():
         (404, "", ErrorKind.NOT_FOUND),
         (400, "badRequest", ErrorKind.PERMANENT),
         (400, "invalid", ErrorKind.PERMANENT),
+        (403, "activeItemCreationLimitExceeded", ErrorKind.ACCOUNT_REFUSED),
+        (403, "domainPolicy", ErrorKind.ACCOUNT_REFUSED),
+        # An account-wide reason names the account only in a 403.
+        (400, "domainPolicy", ErrorKind.PERMANENT),
+        (403, "someNewReason", ErrorKind.PERMANENT),
+        (410, "gone", ErrorKind.PERMANENT),
     ],
 )
 def test_statuses_and_reasons_map_to_kinds(status, reason, kind):
@@ -173,12 +179,16 @@ def test_retry_after_comes_from_the_answer_header():
         ("invalid", "The provided file ID is not usable.", None),
         ("invalid", "Invalid value", "id"),
         ("invalid", "Invalid value", "file.id"),
+        ("invalid", "A FILE ID that is not usable", None),
+        ("insufficientFilePermissions", "Generated IDs are not supported for this type.", None),
     ],
 )
-def test_a_400_about_the_file_id_is_an_unusable_id(reason, message, location):
-    error = classify_http_error(http_error(400, reason, message, location=location))
+@pytest.mark.parametrize("status", [400, 403])
+def test_a_400_or_403_about_the_file_id_is_an_unusable_id(status, reason, message, location):
+    error = classify_http_error(http_error(status, reason, message, location=location))
 
     assert error.kind == ErrorKind.ID_UNUSABLE
+    assert error.permanent and not error.ends_run
 
 
 @pytest.mark.parametrize(
@@ -188,6 +198,9 @@ def test_a_400_about_the_file_id_is_an_unusable_id(reason, message, location):
         (400, "invalid", "Invalid value", "fileId"),
         (400, "badRequest", "The file is not usable.", None),
         (404, "notFound", "File not found: the file ID given.", "fileId"),
+        (401, "authError", "The file ID token expired.", "id"),
+        (500, "backendError", "Generated IDs are not supported.", None),
+        (403, "forbidden", "Generating IDs is not possible.", "ids"),
     ],
 )
 def test_other_answers_are_not_about_the_reserved_id(status, reason, message, location):
@@ -196,12 +209,24 @@ def test_other_answers_are_not_about_the_reserved_id(status, reason, message, lo
     assert error.kind != ErrorKind.ID_UNUSABLE
 
 
-def test_a_409_of_file_id_in_use_means_an_earlier_attempt_landed():
+@pytest.mark.parametrize("reason", ["fileIdInUse", "duplicate", "conflict", ""])
+def test_any_409_means_an_earlier_attempt_may_have_landed(reason):
+    """Google documents a 409 for a repeated generated id, but not its reason."""
     error = classify_http_error(
-        http_error(409, "fileIdInUse", "A file already exists with the provided ID.")
+        http_error(409, reason, "A file already exists with the provided ID.")
     )
 
     assert error.kind == ErrorKind.ID_IN_USE and not error.retryable and not error.ends_run
+    assert error.worth_another_run and not error.permanent
+
+
+def test_an_account_wide_refusal_ends_the_run_and_is_not_retried_within_it():
+    error = classify_http_error(http_error(403, "activeItemCreationLimitExceeded", "Too many."))
+
+    assert error.account_refused and error.ends_run
+    assert not (error.retryable or error.permanent or error.worth_another_run)
+    assert not (error.access_lost or error.drive_full or error.misconfigured)
+    assert not classify_http_error(http_error(403, "someNewReason")).account_refused
 
 
 @pytest.mark.parametrize(

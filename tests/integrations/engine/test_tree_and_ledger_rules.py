@@ -1,0 +1,291 @@
+"""The folder tree's and the ledger's small rules on their own, with a stub for Drive.
+
+Whole runs show these through fake_google (test_folders_gone, test_faults); here each rule
+shows alone, so a change to one of them fails a test that names it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import uuid
+
+import pytest
+
+from accounts.models import Merchant
+from integrations.engine.folders import (
+    FolderInTrash,
+    FolderTree,
+    display_path,
+    folder_app_properties,
+    folder_for,
+    our_folders_query,
+)
+from integrations.engine.ledger import Ledger
+from integrations.google.client import StoredFile
+from integrations.google.errors import DriveError, ErrorKind
+from integrations.models import BackedUpFile, BackupRun, GoogleDriveIntegration
+
+ACCOUNT = "acct-1"
+MD5 = "0" * 31 + "1"
+
+
+class StubDrive:
+    """get_file answers from `files`; every call is remembered."""
+
+    def __init__(self, files: dict[str, StoredFile] | None = None) -> None:
+        self.files = files or {}
+        self.asked: list[str] = []
+
+    def get_file(self, file_id: str) -> StoredFile | None:
+        self.asked.append(file_id)
+        return self.files.get(file_id)
+
+
+@pytest.fixture
+def integration(db) -> GoogleDriveIntegration:
+    merchant = Merchant.objects.create(name="Loja Azul")
+    return GoogleDriveIntegration.objects.create(merchant=merchant, google_account_id=ACCOUNT)
+
+
+def tree(drive: StubDrive, integration) -> FolderTree:
+    return FolderTree(drive, integration, ACCOUNT, ids=None)  # type: ignore[arg-type]
+
+
+# --- paths and what Drive keeps with a folder ----------------------------------------------
+
+
+def test_each_kind_goes_to_its_folder_of_the_month():
+    day = dt.date(2027, 3, 5)
+    assert folder_for(BackedUpFile.Kind.INVOICE, day) == ("2027", "03", "Invoices")
+    assert folder_for(BackedUpFile.Kind.RECEIPT, day) == ("2027", "03", "Receipts")
+    assert folder_for(BackedUpFile.Kind.ORDERS, dt.date(987, 11, 1)) == ("0987", "11", "Orders")
+
+
+def test_paths_are_shown_under_the_root_folders_name(settings):
+    settings.BACKUP_ROOT_FOLDER_NAME = "Backup Root"
+    assert display_path(()) == "Backup Root"
+    assert display_path(("2026", "11")) == "Backup Root/2026/11"
+
+
+def test_a_folder_carries_the_tree_it_belongs_to_and_its_path():
+    assert folder_app_properties(7, ()) == {
+        "app": "drivebackup",
+        "kind": "folder",
+        "integration": "7",
+        "path": "/",
+    }
+    assert folder_app_properties(7, ("2026", "11"))["path"] == "2026/11"
+
+
+def test_the_listing_asks_for_this_integrations_folders_outside_the_trash():
+    assert our_folders_query(7) == (
+        "mimeType='application/vnd.google-apps.folder' and trashed=false and "
+        "appProperties has { key='app' and value='drivebackup' } and "
+        "appProperties has { key='kind' and value='folder' } and "
+        "appProperties has { key='integration' and value='7' }"
+    )
+
+
+def test_a_folder_that_keeps_landing_in_the_trash_is_worth_another_run(settings):
+    settings.BACKUP_ROOT_FOLDER_NAME = "Backup Root"
+    error = FolderInTrash(("2026", "11"))
+
+    assert (error.kind, error.reason) == (ErrorKind.TRANSIENT, "parentTrashed")
+    assert error.detail == (
+        "Backup Root/2026/11 is in the trash in Google Drive, also after creating it again"
+    )
+    assert error.worth_another_run and not error.permanent and not error.ends_run
+
+
+# --- was the parent folder the reason a create failed? -------------------------------------
+
+
+def refusal(kind: ErrorKind, status: int = 400) -> DriveError:
+    return DriveError(kind, "refused", status=status, reason="whatever")
+
+
+@pytest.mark.parametrize(
+    "error",
+    [
+        refusal(ErrorKind.TRANSIENT, 503),
+        refusal(ErrorKind.RATE_LIMITED, 429),
+        refusal(ErrorKind.QUOTA, 403),
+        refusal(ErrorKind.ACCOUNT_REFUSED, 403),
+        refusal(ErrorKind.ID_IN_USE, 409),
+    ],
+    ids=["transient", "rate-limited", "quota", "account", "id-in-use"],
+)
+def test_failures_that_say_nothing_about_the_parent_ask_drive_nothing(integration, error):
+    drive = StubDrive()
+
+    assert not tree(drive, integration).parent_gone(error, "parent-1")
+    assert drive.asked == []
+
+
+def test_a_404_means_the_parent_is_gone_without_asking(integration):
+    drive = StubDrive()
+
+    assert tree(drive, integration).parent_gone(refusal(ErrorKind.NOT_FOUND, 404), "parent-1")
+    assert drive.asked == []
+
+
+@pytest.mark.parametrize(
+    ("parent", "gone"),
+    [
+        (StoredFile(id="parent-1"), False),
+        (StoredFile(id="parent-1", trashed=True), True),
+        (None, True),
+    ],
+    ids=["alive", "trashed", "deleted"],
+)
+@pytest.mark.parametrize("kind", [ErrorKind.PERMANENT, ErrorKind.ID_UNUSABLE])
+def test_a_refusal_in_other_words_asks_drive_about_the_parent(integration, parent, gone, kind):
+    drive = StubDrive({"parent-1": parent} if parent else {})
+
+    assert tree(drive, integration).parent_gone(refusal(kind), "parent-1") is gone
+    assert drive.asked == ["parent-1"]
+
+
+# --- the ledger's rows -----------------------------------------------------------------------
+
+
+@pytest.fixture
+def run(integration) -> BackupRun:
+    return BackupRun.objects.create(integration=integration, trigger=BackupRun.Trigger.MANUAL)
+
+
+def ledger(drive: StubDrive, run: BackupRun) -> Ledger:
+    return Ledger(run, run.integration, ACCOUNT, drive, ids=None)  # type: ignore[arg-type]
+
+
+def row(run: BackupRun, **fields) -> BackedUpFile:
+    fields = {
+        "integration": run.integration,
+        "google_account_id": ACCOUNT,
+        "run": run,
+        "kind": BackedUpFile.Kind.INVOICE,
+        "document_uuid": uuid.uuid4(),
+        "fingerprint": "f" * 64,
+        "name": "FV 1.pdf",
+        "folder_path": "Backup/2026/11/Invoices",
+        "drive_file_id": "reserved-1",
+        "md5": MD5,
+        "size": 10,
+        **fields,
+    }
+    return BackedUpFile.objects.create(**fields)
+
+
+def test_the_true_id_drive_gave_replaces_the_reserved_one(run):
+    unfinished = row(run)
+
+    ledger(StubDrive(), run).record_true_id(unfinished, "given-7")
+
+    unfinished.refresh_from_db()
+    assert (unfinished.drive_file_id, unfinished.state) == ("given-7", "uploading")
+
+
+@pytest.mark.parametrize(
+    ("stored", "state"),
+    [
+        (StoredFile(id="reserved-1", md5=MD5, size=10), BackedUpFile.State.DONE),
+        (StoredFile(id="reserved-1", md5=MD5, size=10, trashed=True), BackedUpFile.State.IN_TRASH),
+        (StoredFile(id="reserved-1", md5="f" * 32, size=10), BackedUpFile.State.FAILED),
+        (None, BackedUpFile.State.FAILED),
+    ],
+    ids=["ours", "ours-in-the-trash", "other-bytes", "nothing"],
+)
+def test_an_unfinished_row_of_an_older_version_is_settled_from_what_drive_holds(run, stored, state):
+    other_run = BackupRun.objects.create(
+        integration=run.integration,
+        trigger=BackupRun.Trigger.MANUAL,
+        status=BackupRun.Status.PARTIAL,
+    )
+    # The document is gone (or changed): nothing will resume the row, so it is settled.
+    unfinished = row(other_run)
+    drive = StubDrive({"reserved-1": stored} if stored else {})
+
+    ledger(drive, run).recover_unfinished()
+
+    unfinished.refresh_from_db()
+    assert unfinished.state == state
+    assert drive.asked == ["reserved-1"]
+    if state == BackedUpFile.State.DONE:
+        assert unfinished.completed_at is not None and unfinished.run == other_run
+
+
+class StubPool:
+    """take() hands out the given ids in order."""
+
+    def __init__(self, *ids: str) -> None:
+        self.ids = list(ids)
+
+    def take(self, record):
+        return record(self.ids.pop(0))
+
+
+def test_a_refused_id_is_replaced_and_nothing_else_of_the_row_is_written(run):
+    unfinished = row(run)
+    # Written meanwhile by another path (say, a repair settling the row): must stay.
+    BackedUpFile.objects.filter(pk=unfinished.pk).update(size=99, state="failed")
+
+    Ledger(run, run.integration, ACCOUNT, StubDrive(), StubPool("new-1")).give_new_id(unfinished)
+
+    unfinished.refresh_from_db()
+    assert (unfinished.drive_file_id, unfinished.size, unfinished.state) == ("new-1", 99, "failed")
+
+
+def test_the_true_id_is_written_alone(run):
+    unfinished = row(run)
+    BackedUpFile.objects.filter(pk=unfinished.pk).update(size=99)
+
+    ledger(StubDrive(), run).record_true_id(unfinished, "given-7")
+
+    unfinished.refresh_from_db()
+    assert (unfinished.drive_file_id, unfinished.size) == ("given-7", 99)
+
+
+def test_a_recovery_says_which_folder_of_which_integration_and_comes_once_per_path(
+    integration, caplog, settings
+):
+    settings.BACKUP_ROOT_FOLDER_NAME = "Backup Root"
+    drive = StubDrive()
+    drive.list_files = lambda q, fields="": []  # type: ignore[attr-defined]
+    folders = tree(drive, integration)
+
+    with caplog.at_level(logging.INFO, logger="integrations.engine.folders"):
+        assert folders.recover(("2026", "11"))
+        assert not folders.recover(("2026", "11"))
+
+    assert caplog.messages == [
+        f"Backup Root/2026/11 of integration {integration.pk} (or a folder above it) is "
+        "trashed or gone; listing the tree"
+    ]
+
+
+def test_a_copy_deleted_for_good_marks_its_row_gone_alone_and_says_so(run, caplog):
+    done = row(run, state=BackedUpFile.State.DONE)
+    BackedUpFile.objects.filter(pk=done.pk).update(size=99)
+
+    with caplog.at_level(logging.INFO, logger="integrations.engine.ledger"):
+        ledger(StubDrive(), run).mark_gone(done)
+        ledger(StubDrive(), run).record_true_id(done, "given-7")
+
+    done.refresh_from_db()
+    assert (done.state, done.size) == (BackedUpFile.State.GONE, 99)
+    assert caplog.messages == [
+        f"Ledger row {done.pk}: its copy was deleted from Drive (Backup/2026/11/Invoices)",
+        f"Ledger row {done.pk}: Drive gave the file id given-7, not reserved-1",
+    ]
+
+
+def test_lost_documents_are_those_with_a_copy_trashed_or_gone(run):
+    states = ["in_trash", "gone", "done", "failed", "uploading"]
+    rows = {s: row(run, state=s, drive_file_id=f"id-{s}") for s in states}
+    row(run, state="gone", drive_file_id="id-csv", document_uuid=None,
+        kind=BackedUpFile.Kind.ORDERS)  # fmt: skip
+
+    lost = ledger(StubDrive(), run).lost_document_uuids()
+
+    assert lost == {rows["in_trash"].document_uuid, rows["gone"].document_uuid}
