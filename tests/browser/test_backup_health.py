@@ -30,7 +30,7 @@ SCREENSHOTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "screensh
 NOW = dt.datetime(2026, 12, 6, 14, 48, tzinfo=dt.UTC)
 PAGE = "/integrations/google-drive/"
 INDEX = "/integrations/"
-LANGUAGES = ("en", "pt-br")
+LANGUAGES = ("en", "pt-br", "pl")
 
 
 @pytest.fixture(autouse=True)
@@ -234,7 +234,7 @@ def test_moving_the_start_date_back_fills_the_coverage_table(browser, live_serve
     page = open_as(browser, live_server, integration, language)
     page.goto(f"{live_server.url}{PAGE}#coverage")
     november = page.locator('#coverage-table tr[data-month="2026-11"]')
-    of = "de" if language == "pt-br" else "of"
+    of = {"en": "of", "pt-br": "de", "pl": "z"}[language]
     expect(november.locator("td").nth(0)).to_have_text(f"0 {of} 3")
     page.locator("#coverage").screenshot(
         path=str(SCREENSHOTS / f"coverage-1-before-backfill-{language}.png")
@@ -246,7 +246,11 @@ def test_moving_the_start_date_back_fills_the_coverage_table(browser, live_serve
     page.wait_for_url(f"{live_server.url}{PAGE}#coverage")
     expect(page.locator("#backup-start time")).to_have_attribute("datetime", "2026-10-01")
     expect(november.locator("td").nth(2)).to_contain_text(
-        "aguardando o próximo backup" if language == "pt-br" else "waiting for the next backup"
+        {
+            "en": "waiting for the next backup",
+            "pt-br": "aguardando o próximo backup",
+            "pl": "do wysłania przy następnej kopii zapasowej",
+        }[language]
     )
     page.locator("#coverage").screenshot(
         path=str(SCREENSHOTS / f"coverage-2-start-moved-back-{language}.png")
