@@ -13,12 +13,15 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 
+from celery import current_app
 from django.core.cache import cache
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 
 from documents.models import Invoice, Receipt
 from documents.pdf import document_fingerprint, render_pdf
+
+PREPARE_TASK_NAME = "documents.tasks.prepare_print_pdf"
 
 Document = Invoice | Receipt
 
@@ -69,11 +72,10 @@ def stored_pdf(print_file: PrintFile) -> bytes | None:
 
 def queue_once(print_file: PrintFile) -> bool:
     """Queue the render unless it was queued in the last few minutes; True if queued now."""
-    from documents.tasks import prepare_print_pdf
-
     if not cache.add(f"print-pdf-queued:{print_file.name}", True, QUEUED_FOR_SECONDS):
         return False
-    prepare_print_pdf.delay(print_file.kind, print_file.pk, print_file.language)
+    # By name through Celery's registry: documents.tasks imports this module.
+    current_app.tasks[PREPARE_TASK_NAME].delay(print_file.kind, print_file.pk, print_file.language)
     return True
 
 
