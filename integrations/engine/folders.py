@@ -28,13 +28,9 @@ from datetime import date
 from django.conf import settings
 
 from integrations.engine.drive_ids import DriveIdPool
-from integrations.google.client import (
-    FOLDER_MIME,
-    DriveClient,
-    StoredFile,
-    app_properties_query,
-)
+from integrations.google.client import FOLDER_MIME, DriveClient
 from integrations.google.errors import DriveError, ErrorKind
+from integrations.google.files import StoredFile, app_properties_query
 from integrations.models import BackedUpFile, DriveFolder, GoogleDriveIntegration
 
 logger = logging.getLogger(__name__)

@@ -28,7 +28,8 @@ from documents.models import Invoice, Receipt
 from integrations.engine.drive_ids import DriveIdPool
 from integrations.engine.folders import display_path
 from integrations.engine.plan import Upload
-from integrations.google.client import DriveClient, StoredFile
+from integrations.google.client import DriveClient
+from integrations.google.files import StoredFile
 from integrations.models import BackedUpFile, BackupRun, GoogleDriveIntegration
 
 logger = logging.getLogger(__name__)

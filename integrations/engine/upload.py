@@ -29,8 +29,9 @@ from integrations.engine.folders import FolderInTrash, FolderTree
 from integrations.engine.ledger import Ledger
 from integrations.engine.outcome import StopRun, stop_for
 from integrations.engine.plan import Report, Upload
-from integrations.google.client import SESSION_EXPIRED, DriveClient, StoredFile
+from integrations.google.client import SESSION_EXPIRED, DriveClient
 from integrations.google.errors import ChecksumMismatch, DriveError, ErrorKind
+from integrations.google.files import StoredFile
 from integrations.models import BackedUpFile, BackupRun
 
 logger = logging.getLogger(__name__)

@@ -33,7 +33,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from integrations.engine.folders import APP_TAG, ROOT_PATH, FolderPath, display_path
-from integrations.google.client import DriveClient, app_properties_query
+from integrations.google.client import DriveClient
+from integrations.google.files import app_properties_query
 from integrations.models import VERIFY_CATEGORIES, BackedUpFile
 
 # Only what the comparison reads.

@@ -9,20 +9,18 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
-from dataclasses import dataclass, field
+from collections.abc import Callable
 from typing import BinaryIO, TypeVar
 
 from django.conf import settings
 from google_auth_httplib2 import AuthorizedHttp
 from google_auth_httplib2 import Request as GoogleAuthRequest
 from googleapiclient.discovery import build_from_document
-from googleapiclient.errors import HttpError
 from googleapiclient.http import HttpRequest, MediaIoBaseUpload
 
 from integrations.google.errors import ChecksumMismatch, DriveError, ErrorKind, classify
-from integrations.google.metrics import record_backoff, record_drive_request
+from integrations.google.files import StoredFile, app_properties_query, quote
+from integrations.google.metrics import counted_request, record_backoff
 from integrations.google.pacing import Backoff, WritePacer, default_backoff
 from integrations.google.service import (
     HTTP_TIMEOUT_SECONDS,
@@ -50,32 +48,6 @@ FILE_FIELDS = "id,name,md5Checksum,size,trashed,parents,appProperties"
 T = TypeVar("T")
 
 
-@dataclass(frozen=True)
-class StoredFile:
-    """What Drive says about one of our files."""
-
-    id: str
-    md5: str | None = None
-    size: int | None = None
-    name: str = ""
-    trashed: bool = False
-    parents: tuple[str, ...] = ()
-    app_properties: dict[str, str] = field(default_factory=dict)
-
-    @classmethod
-    def from_api(cls, data: dict) -> StoredFile:
-        size = data.get("size")
-        return cls(
-            id=data["id"],
-            md5=data.get("md5Checksum"),
-            size=int(size) if size is not None else None,
-            name=data.get("name", ""),
-            trashed=bool(data.get("trashed", False)),
-            parents=tuple(data.get("parents") or ()),
-            app_properties=dict(data.get("appProperties") or {}),
-        )
-
-
 class ChunkBytesUpload(MediaIoBaseUpload):
     """A resumable upload whose chunks are sent as bytes rather than stream slices.
 
@@ -86,43 +58,6 @@ class ChunkBytesUpload(MediaIoBaseUpload):
 
     def has_stream(self) -> bool:
         return False
-
-
-def app_properties_query(properties: dict[str, str]) -> str:
-    return " and ".join(
-        f"appProperties has {{ key='{_quote(k)}' and value='{_quote(v)}' }}"
-        for k, v in properties.items()
-    )
-
-
-def _quote(value: str) -> str:
-    return value.replace("\\", "\\\\").replace("'", "\\'")
-
-
-@dataclass
-class Answer:
-    """The HTTP status an attempt got when it raised nothing (a caller may say otherwise)."""
-
-    status: int = 200
-
-
-@contextmanager
-def counted_request(request: HttpRequest) -> Iterator[Answer]:
-    """Count one attempt at `request` in the metrics, by method and the status it got.
-
-    An HttpError carries its status; any other exception means no answer came ("error").
-    """
-    method = request.methodId.removeprefix("drive.")
-    answer = Answer()
-    try:
-        yield answer
-    except HttpError as exc:
-        record_drive_request(method, exc.resp.status)
-        raise
-    except Exception:
-        record_drive_request(method, "error")
-        raise
-    record_drive_request(method, answer.status)
 
 
 class DriveClient:
@@ -331,7 +266,7 @@ class DriveClient:
     ) -> StoredFile | None:
         """Our file with exactly these appProperties in `parent_id`, not in the trash (and
         with this md5, unless None): what an earlier create made, whatever its id."""
-        q = f"'{_quote(parent_id)}' in parents and trashed=false and " + app_properties_query(
+        q = f"'{quote(parent_id)}' in parents and trashed=false and " + app_properties_query(
             app_properties
         )
         for data in self.list_files(q, fields=FILE_FIELDS):

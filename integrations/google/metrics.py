@@ -1,13 +1,19 @@
 """Prometheus metrics of the Drive client: requests, write-pacing waits, backoff.
 
-Imports nothing of the app (only prometheus_client), so the Drive client can call these hooks
-from where each request, wait or backoff happens. In a process started with
-PROMETHEUS_MULTIPROC_DIR set (web, workers), values go to that directory and the web process's
-/metrics adds up every process's; see monitoring.exposition.
+Imports nothing of the app (only prometheus_client and the Google client's types), so the
+Drive client can call these hooks from where each request, wait or backoff happens. In a
+process started with PROMETHEUS_MULTIPROC_DIR set (web, workers), values go to that directory
+and the web process's /metrics adds up every process's; see monitoring.exposition.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+
+from googleapiclient.errors import HttpError
+from googleapiclient.http import HttpRequest
 from prometheus_client import Counter, Histogram
 
 # Drive answers to wait for before trying again: seconds from Google's Retry-After or our own
@@ -49,3 +55,29 @@ def record_rate_limit_wait(seconds: float) -> None:
 def record_backoff(seconds: float) -> None:
     """A retry of a Drive request waits `seconds` first."""
     BACKOFF.observe(max(seconds, 0.0))
+
+
+@dataclass
+class Answer:
+    """The HTTP status an attempt got when it raised nothing (a caller may say otherwise)."""
+
+    status: int = 200
+
+
+@contextmanager
+def counted_request(request: HttpRequest) -> Iterator[Answer]:
+    """Count one attempt at `request` in the metrics, by method and the status it got.
+
+    An HttpError carries its status; any other exception means no answer came ("error").
+    """
+    method = request.methodId.removeprefix("drive.")
+    answer = Answer()
+    try:
+        yield answer
+    except HttpError as exc:
+        record_drive_request(method, exc.resp.status)
+        raise
+    except Exception:
+        record_drive_request(method, "error")
+        raise
+    record_drive_request(method, answer.status)

@@ -19,8 +19,8 @@ import itertools
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from integrations.google.client import StoredFile
 from integrations.google.errors import ChecksumMismatch, DriveError, ErrorKind
+from integrations.google.files import StoredFile
 
 
 @dataclass

@@ -22,8 +22,8 @@ from integrations.engine.folders import (
     our_folders_query,
 )
 from integrations.engine.ledger import Ledger
-from integrations.google.client import StoredFile
 from integrations.google.errors import DriveError, ErrorKind
+from integrations.google.files import StoredFile
 from integrations.models import BackedUpFile, BackupRun, GoogleDriveIntegration
 
 ACCOUNT = "acct-1"
