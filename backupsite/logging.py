@@ -18,6 +18,27 @@ JSON_FORMATTER = {
 }
 
 
+def base_logging(level: str) -> dict:
+    """Every process's logging: the console at `level`, chatty libraries held at WARNING."""
+    return {
+        "version": 1,
+        "disable_existing_loggers": False,
+        "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
+        "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+        "root": {"handlers": ["console"], "level": level},
+        "loggers": {
+            # Request lines of the OAuth libraries can carry codes and tokens.
+            "oauthlib": {"level": "WARNING"},
+            "requests_oauthlib": {"level": "WARNING"},
+            "googleapiclient.discovery": {"level": "WARNING"},
+            "urllib3": {"level": "WARNING"},
+            # Several INFO lines per rendered PDF ("Step 1 - Fetching and parsing HTML", ...).
+            "weasyprint.progress": {"level": "WARNING"},
+            "fontTools": {"level": "WARNING"},
+        },
+    }
+
+
 def use_log_format(logging_config: dict, log_format: str) -> dict:
     """`logging_config` with its console handler writing `log_format` lines."""
     if log_format not in LOG_FORMATS:

@@ -8,42 +8,30 @@ supplies random ones (tests/settings.py).
 
 from __future__ import annotations
 
-import base64
-import hashlib
 import os
 import tempfile
 from datetime import timedelta
+from email.utils import getaddresses
 from pathlib import Path
-from urllib.parse import parse_qsl, urlsplit
 
 import environ
-from cryptography.fernet import Fernet
 from csp.constants import NONCE, NONE, SELF
-from django.core.exceptions import ImproperlyConfigured
 from kombu import Queue
+
+from backupsite.logging import base_logging, use_log_format
+from backupsite.settings_helpers import (
+    check_fernet_keys,
+    csp_source_hash,
+    file_storage,
+    is_loopback,
+    read_fake_google_env,
+    required_secret,
+)
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 env = environ.Env()
 environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
-
-
-def read_fake_google_env(path: Path) -> None:
-    """Take the fake_google settings `make run` wrote to `path` for what the environment (or
-    .env) does not set.
-
-    Without Google credentials scripts/run.sh points its processes at a local fake_google and
-    writes the same settings to this file, so that a manage.py command started from another
-    shell (backup_now) talks to that fake too instead of Google. A GOOGLE_OAUTH_CLIENT_ID in
-    the environment is a real client: a file left by an earlier `make run` is then ignored.
-    An empty one counts as unset, as it does in run.sh.
-    """
-    if os.environ.get("GOOGLE_OAUTH_CLIENT_ID") or not path.is_file():
-        return
-    os.environ.pop("GOOGLE_OAUTH_CLIENT_ID", None)
-    environ.Env.read_env(path, overwrite=False)
-
-
 read_fake_google_env(BASE_DIR / "var" / "fake-google.env")
 
 # --- Secrets (security) -------------------------------------------------------------------
@@ -53,15 +41,6 @@ read_fake_google_env(BASE_DIR / "var" / "fake-google.env")
 environ.Env.read_env(BASE_DIR / "var" / "local-secrets.env", overwrite=False)
 
 
-def required_secret(name: str, value: object) -> None:
-    if not value:
-        raise ImproperlyConfigured(
-            f"{name} is not set. Set it in the environment (production: a secret of its own, "
-            "see README, Configuration); on a developer machine `make run` generates it into "
-            "var/local-secrets.env."
-        )
-
-
 SECRET_KEY = env("SECRET_KEY", default="")
 required_secret("SECRET_KEY", SECRET_KEY)
 # Comma-separated Fernet keys for the refresh tokens at rest; the first one encrypts, all of
@@ -69,15 +48,7 @@ required_secret("SECRET_KEY", SECRET_KEY)
 # rotated must not take the other with it.
 FIELD_ENCRYPTION_KEYS = env.list("FIELD_ENCRYPTION_KEYS", default=[])
 required_secret("FIELD_ENCRYPTION_KEYS", [key for key in FIELD_ENCRYPTION_KEYS if key.strip()])
-for _position, _key in enumerate(FIELD_ENCRYPTION_KEYS, start=1):
-    try:
-        Fernet(_key.strip().encode())
-    except ValueError:
-        raise ImproperlyConfigured(
-            f"FIELD_ENCRYPTION_KEYS: key {_position} is not a Fernet key (32 bytes, URL-safe "
-            "base64; generate one with: python -c 'from cryptography.fernet import Fernet; "
-            "print(Fernet.generate_key().decode())')."
-        ) from None
+check_fernet_keys(FIELD_ENCRYPTION_KEYS)
 # --- end of secrets -----------------------------------------------------------------------
 
 DEBUG = env.bool("DEBUG", default=False)
@@ -213,25 +184,6 @@ MEDIA_ROOT = env.path("MEDIA_ROOT", default=BASE_DIR / "media")
 MEDIA_STORAGE_URL = env("MEDIA_STORAGE_URL", default="")
 
 
-def file_storage(url: str) -> dict:
-    if not url:
-        return {"BACKEND": "django.core.files.storage.FileSystemStorage"}
-    parts = urlsplit(url)
-    if parts.scheme != "s3" or not parts.hostname:
-        raise ImproperlyConfigured(
-            f"MEDIA_STORAGE_URL must look like s3://bucket/prefix, not {url!r}."
-        )
-    options = {
-        "bucket_name": parts.hostname,
-        "location": parts.path.strip("/"),
-        "default_acl": "private",
-        "file_overwrite": False,
-        "querystring_auth": True,
-        **dict(parse_qsl(parts.query)),
-    }
-    return {"BACKEND": "storages.backends.s3.S3Storage", "OPTIONS": options}
-
-
 STORAGES = {
     "default": file_storage(MEDIA_STORAGE_URL),
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
@@ -331,11 +283,6 @@ API_STORAGE_QUOTA_BYTES = env.int("API_STORAGE_QUOTA_BYTES", default=1024**3)
 # by its hash. backupsite.csp adds Google's sign-in origin to form-action.
 
 
-def csp_source_hash(source: str) -> str:
-    digest = base64.b64encode(hashlib.sha256(source.encode()).digest()).decode()
-    return f"'sha256-{digest}'"
-
-
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
         "default-src": [SELF],
@@ -375,12 +322,8 @@ GOOGLE_OAUTH_REDIRECT_URI = env("GOOGLE_OAUTH_REDIRECT_URI", default="")
 GOOGLE_DRIVE_SCOPE = "https://www.googleapis.com/auth/drive.file"
 
 
-def _is_loopback(url: str) -> bool:
-    return (urlsplit(url).hostname or "") in {"127.0.0.1", "localhost", "::1"}
-
-
 GOOGLE_ENDPOINTS_ARE_LOOPBACK = all(
-    _is_loopback(u)
+    is_loopback(u)
     for u in (
         GOOGLE_OAUTH_AUTH_URI,
         GOOGLE_OAUTH_TOKEN_URI,
@@ -430,30 +373,9 @@ SITE_URL = env("SITE_URL", default="http://127.0.0.1:8000")
 API_MAX_PDF_BYTES = env.int("API_MAX_PDF_BYTES", default=10 * 1024 * 1024)
 DATA_UPLOAD_MAX_MEMORY_SIZE = API_MAX_PDF_BYTES * 2
 
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
-    "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
-    "loggers": {
-        # Request lines of the OAuth libraries can carry codes and tokens.
-        "oauthlib": {"level": "WARNING"},
-        "requests_oauthlib": {"level": "WARNING"},
-        "googleapiclient.discovery": {"level": "WARNING"},
-        "urllib3": {"level": "WARNING"},
-        # Several INFO lines per rendered PDF ("Step 1 - Fetching and parsing HTML", ...).
-        "weasyprint.progress": {"level": "WARNING"},
-        "fontTools": {"level": "WARNING"},
-    },
-}
 
 # --- Operations: health checks, metrics, operator alerts, log format --------------------
 # (one block; see the README's Operating section)
-from email.utils import getaddresses  # noqa: E402
-
-from backupsite.logging import use_log_format  # noqa: E402
-
 INSTALLED_APPS += ["monitoring"]
 # First: /healthz, /readyz and /metrics answer probes and scrapers addressed by IP, over plain
 # HTTP, before host validation, redirects and sessions.
@@ -473,4 +395,6 @@ ADMINS = [
     (name, address) for name, address in getaddresses(env.list("ADMINS", default=[])) if address
 ]
 SERVER_EMAIL = env("SERVER_EMAIL", default=DEFAULT_FROM_EMAIL)
-LOGGING = use_log_format(LOGGING, env("LOG_FORMAT", default="plain"))
+LOGGING = use_log_format(
+    base_logging(env("LOG_LEVEL", default="INFO")), env("LOG_FORMAT", default="plain")
+)
