@@ -82,7 +82,7 @@ audit: $(AUDIT_VENV)/.installed
 bench: install system services secrets
 	$(PY) -m bench $(BENCH_ARGS)
 
-bench-dispatch: install services
+bench-dispatch: install system services
 	$(PY) -m bench.dispatch $(BENCH_ARGS)
 # What `make mutation` mutates: mutmut's mutant names (module.x_function, methods as
 # module.xǁClassǁmethod), as shell patterns. One line per module; repoint it here when code moves.
@@ -95,7 +95,7 @@ MUTATE ?= integrations.google.errors.* \
 # One mutant at a time: a forked worker keeps its parent's SQLite test database name, so two
 # at once would share (and break) one database. Results stay in mutants/ (`mutmut results`,
 # `mutmut show NAME`); the summary prints the kill rate per module.
-mutation: install services
+mutation: install system services
 	$(VENV)/bin/mutmut run --max-children 1 $(patsubst %,'%',$(MUTATE))
 	$(PY) scripts/mutation_summary.py $(patsubst %,'%',$(MUTATE))
 
