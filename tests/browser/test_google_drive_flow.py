@@ -13,6 +13,7 @@ import pytest
 
 from accounts.models import Merchant, User
 from integrations.models import GoogleDriveIntegration
+from tests.browser.accessibility import assert_accessible
 from tests.conftest import FAKE_CLIENT_ID, FAKE_CLIENT_SECRET
 
 pytestmark = pytest.mark.browser
@@ -59,11 +60,13 @@ def test_connect_configure_and_disconnect_in_a_browser(
     page.wait_for_url(f"{app_url}/integrations/")
     expect(page.get_by_role("heading", name="Google Drive")).to_be_visible()
     shoot(page, "01-integrations")
+    assert_accessible(page, "01-integrations")
 
     page.get_by_role("link", name="Set up").click()
     page.wait_for_url(f"{app_url}/integrations/google-drive/")
     expect(page.locator("#connection-status")).to_contain_text("Not connected")
     shoot(page, "02-google-drive-not-connected")
+    assert_accessible(page, "02-google-drive-not-connected")
 
     page.get_by_role("button", name="Connect Google account").click()
     page.wait_for_url(re.compile(re.escape(google_settings.url) + r"/o/oauth2/auth\?"))
@@ -75,6 +78,7 @@ def test_connect_configure_and_disconnect_in_a_browser(
     expect(page.locator("#connection-status")).to_contain_text(f"Connected as {GOOGLE_EMAIL}")
     expect(page.get_by_role("status").first).to_contain_text("Google Drive is connected")
     shoot(page, "04-connected")
+    assert_accessible(page, "04-connected")
 
     page.get_by_label("Orders (CSV)").uncheck()
     page.get_by_label("Invoices (PDF)").check()
@@ -84,6 +88,7 @@ def test_connect_configure_and_disconnect_in_a_browser(
     page.wait_for_url(f"{app_url}/integrations/google-drive/")
     expect(page.get_by_role("status").first).to_contain_text("settings were saved")
     shoot(page, "05-settings-saved")
+    assert_accessible(page, "05-settings-saved")
 
     page.reload()
     expect(page.get_by_label("Orders (CSV)")).not_to_be_checked()
@@ -96,6 +101,7 @@ def test_connect_configure_and_disconnect_in_a_browser(
     phone.goto(f"{app_url}/integrations/google-drive/")
     expect(phone.locator("#connection-status")).to_contain_text(GOOGLE_EMAIL)
     shoot(phone, "06-connected-375px")
+    assert_accessible(phone, "06-connected-375px")
     assert phone.evaluate("document.documentElement.scrollWidth") <= 375, "no sideways scroll"
     phone.close()
 
@@ -103,12 +109,14 @@ def test_connect_configure_and_disconnect_in_a_browser(
     page.wait_for_url(f"{app_url}/integrations/google-drive/disconnect/")
     expect(page.get_by_role("heading", name="Disconnect Google Drive?")).to_be_visible()
     shoot(page, "07-disconnect-confirmation")
+    assert_accessible(page, "07-disconnect-confirmation")
 
     page.get_by_role("button", name="Disconnect").click()
     page.wait_for_url(f"{app_url}/integrations/google-drive/")
     expect(page.locator("#connection-status")).to_contain_text("Not connected")
     expect(page.get_by_role("status").first).to_contain_text("was withdrawn")
     shoot(page, "08-disconnected")
+    assert_accessible(page, "08-disconnected")
 
     [grant] = [g for g in google_settings.state_dump()["grants"] if g["email"] == GOOGLE_EMAIL]
     assert grant["revoked"] is True
@@ -147,4 +155,5 @@ def test_access_lost_and_invoices_unavailable_read_clearly(browser, live_server,
         expect(page.get_by_label("Invoices (PDF)")).to_be_disabled()
         expect(page.get_by_text("cannot be backed up")).to_be_visible()
         shoot(page, f"09-access-lost-invoices-unavailable-{width}px")
+        assert_accessible(page, f"09-access-lost-invoices-unavailable-{width}px")
         page.close()
