@@ -129,6 +129,7 @@ def scale_default(args: argparse.Namespace) -> str:
     return args.scale_merchants or ("10" if args.quick else "100,1000")
 
 
+@harness.one_at_a_time(harness.REDIS_URL, harness.BENCH_DB_NAME)
 def main(argv: list[str] | None = None) -> int:
     options = parse_args(argv)
     started = time.perf_counter()

@@ -7,6 +7,10 @@ first and ``django.setup()`` after it.
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
+import functools
+import hashlib
 import os
 import platform
 import re
@@ -15,7 +19,7 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TextIO
@@ -37,6 +41,62 @@ REDIRECT_URI = "http://127.0.0.1:8000/integrations/google-drive/callback/"
 FAKE_LATENCY_MS = 20.0
 READY_TIMEOUT_S = 60.0
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
+
+
+# --- One bench at a time --------------------------------------------------------------------
+
+
+class BenchBusy(SystemExit):
+    """Another bench holds a Redis db or database this one would use."""
+
+
+@contextlib.contextmanager
+def holding(*resources: str) -> Iterator[None]:
+    """Hold each resource (a Redis URL, a database name) for this process, or refuse at once.
+
+    Two benches on one Redis db take each other's tasks and flush each other's locks; on one
+    database they drop it under each other. A lock file per resource (flock: released when the
+    process ends, however it ends) makes the second one say so instead.
+    """
+    VAR_DIR.mkdir(parents=True, exist_ok=True)
+    with contextlib.ExitStack() as held:
+        for resource in sorted(set(resources)):
+            held.enter_context(_resource_lock(resource))
+        yield
+
+
+@contextlib.contextmanager
+def _resource_lock(resource: str) -> Iterator[None]:
+    digest = hashlib.sha256(resource.encode()).hexdigest()[:16]
+    with open(VAR_DIR / f"lock-{digest}", "a+", encoding="utf-8") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            handle.seek(0)
+            raise BenchBusy(
+                f"Another bench is using {resource} ({handle.read().strip() or 'unknown'}); "
+                "benches on the same Redis db or database take each other's work. "
+                "Wait for it to end."
+            ) from None
+        handle.seek(0)
+        handle.truncate()
+        handle.write(f"pid {os.getpid()}, since {time.strftime('%Y-%m-%d %H:%M:%S')}")
+        handle.flush()
+        yield
+
+
+def one_at_a_time(*resources: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """A bench's ``main`` that holds ``resources`` while it runs (see ``holding``)."""
+
+    def wrap(main: Callable[..., Any]) -> Callable[..., Any]:
+        @functools.wraps(main)
+        def held_main(*args: Any, **kwargs: Any) -> Any:
+            with holding(*resources):
+                return main(*args, **kwargs)
+
+        return held_main
+
+    return wrap
 
 
 # --- Database -------------------------------------------------------------------------------

@@ -83,6 +83,7 @@ def cpu_by_step(stats: pstats.Stats) -> dict[str, float]:
     return dict(sorted(steps.items(), key=lambda pair: -pair[1]))
 
 
+@harness.one_at_a_time(PROFILE_REDIS_URL, PROFILE_DATABASE_NAME)
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.profile_run", description=__doc__)
     parser.add_argument("--top", type=int, default=25)

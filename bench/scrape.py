@@ -34,6 +34,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
+@harness.one_at_a_time(DB_NAME)
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     url = harness.recreate_sqlite_database(DB_NAME)

@@ -35,6 +35,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
+@harness.one_at_a_time(harness.REDIS_URL, DB_NAME)
 def main(argv: list[str] | None = None) -> dict[str, Any]:
     args = parse_args(argv)
     fake, fake_url = harness.start_fake_google(write_limit=False, log_name="fake_google_verify")
