@@ -18,6 +18,7 @@ import shlex
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -27,6 +28,8 @@ from typing import Any, TextIO
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = BASE_DIR / "var" / "bench"
 DEFAULT_RESULTS_DIR = BASE_DIR / "bench" / "results"
+# Machine-wide, not per checkout: two checkouts' benches share the same Redis and PostgreSQL.
+LOCK_DIR = Path(tempfile.gettempdir()) / "drivebackup-bench-locks"
 
 # The bench's own database (dropped and created again by every run) and Redis db; the smoke
 # test points them elsewhere so that it never disturbs a bench running meanwhile.
@@ -56,9 +59,9 @@ def holding(*resources: str) -> Iterator[None]:
 
     Two benches on one Redis db take each other's tasks and flush each other's locks; on one
     database they drop it under each other. A lock file per resource (flock: released when the
-    process ends, however it ends) makes the second one say so instead.
+    process ends, however it ends) makes the second one say so instead, from any checkout.
     """
-    VAR_DIR.mkdir(parents=True, exist_ok=True)
+    LOCK_DIR.mkdir(parents=True, exist_ok=True)
     with contextlib.ExitStack() as held:
         for resource in sorted(set(resources)):
             held.enter_context(_resource_lock(resource))
@@ -68,7 +71,7 @@ def holding(*resources: str) -> Iterator[None]:
 @contextlib.contextmanager
 def _resource_lock(resource: str) -> Iterator[None]:
     digest = hashlib.sha256(resource.encode()).hexdigest()[:16]
-    with open(VAR_DIR / f"lock-{digest}", "a+", encoding="utf-8") as handle:
+    with open(LOCK_DIR / f"lock-{digest}", "a+", encoding="utf-8") as handle:
         try:
             fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:

@@ -11,7 +11,7 @@ from bench import harness
 
 @pytest.fixture(autouse=True)
 def lock_files_here(tmp_path, monkeypatch):
-    monkeypatch.setattr(harness, "VAR_DIR", tmp_path)
+    monkeypatch.setattr(harness, "LOCK_DIR", tmp_path)
 
 
 def test_a_second_bench_on_the_same_redis_db_refuses():
