@@ -222,7 +222,8 @@ def classify_refresh_error(exc: auth_exceptions.RefreshError) -> DriveError:
         return DriveError(ErrorKind.ACCESS_LOST, detail, reason=oauth_error)
     if oauth_error in CONFIGURATION_OAUTH_ERRORS:
         return DriveError(ErrorKind.PERMANENT, detail, reason=oauth_error)
-    if getattr(exc, "retryable", False) or not oauth_error:
+    # google-auth's errors always carry `retryable` (GoogleAuthError, since 2.x).
+    if exc.retryable or not oauth_error:
         return DriveError(ErrorKind.TRANSIENT, detail, reason=oauth_error)
     return DriveError(ErrorKind.PERMANENT, detail, reason=oauth_error)
 

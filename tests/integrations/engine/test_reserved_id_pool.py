@@ -231,3 +231,34 @@ def test_a_refused_id_of_this_runs_own_refill_is_not_answered_by_another(
     assert pooled(integration) == ["id-0002", "id-0003", "id-0004", "id-0005"]
     assert ids.take(keep) == "id-0002"
     assert drive.asked == [5]
+
+
+def test_a_refusal_drops_only_this_integrations_pool_of_this_account(drive, integration, pool_size):
+    # Two merchants may connect the same Google account; the integration switched accounts.
+    neighbour = GoogleDriveIntegration.objects.create(
+        merchant=Merchant.objects.create(name="Outra Loja"), google_account_id=ACCOUNT
+    )
+    reserve(neighbour, "neighbour-1")
+    reserve(integration, "old-1", "old-2")
+    ids = pool(drive, integration)
+    refused = ids.take(keep)
+    reserve(integration, "earlier-account-1", account="acct-0")
+
+    assert ids.refused(refused) is True
+
+    assert pooled(neighbour) == ["neighbour-1"]
+    assert pooled(integration, "acct-0") == ["earlier-account-1"]
+    assert pooled(integration) == []
+
+
+def test_after_a_refusal_the_next_id_comes_from_a_refill_without_reading_the_pool_again(
+    drive, integration, pool_size, django_assert_num_queries
+):
+    reserve(integration, "old-1", "old-2")
+    ids = pool(drive, integration)
+    assert ids.refused(ids.take(keep)) is True
+
+    # The refill's insert and the claim of its first id (savepoint, delete, release), nothing
+    # more: the dropped pool is known to be empty, so it is not read again.
+    with django_assert_num_queries(4):
+        assert ids.take(keep) == "id-0001"

@@ -289,3 +289,77 @@ def test_lost_documents_are_those_with_a_copy_trashed_or_gone(run):
     lost = ledger(StubDrive(), run).lost_document_uuids()
 
     assert lost == {rows["in_trash"].document_uuid, rows["gone"].document_uuid}
+
+
+def test_only_this_runs_orders_csv_counts_as_done(run):
+    earlier = BackupRun.objects.create(
+        integration=run.integration,
+        trigger=BackupRun.Trigger.SCHEDULED,
+        status=BackupRun.Status.SUCCEEDED,
+    )
+    orders = {"kind": BackedUpFile.Kind.ORDERS, "document_uuid": None, "name": "orders.csv"}
+    row(earlier, state=BackedUpFile.State.DONE, drive_file_id="csv-earlier", **orders)
+
+    assert ledger(StubDrive(), run).orders_done() is False
+    row(run, state=BackedUpFile.State.DONE, drive_file_id="csv-now", **orders)
+    assert ledger(StubDrive(), run).orders_done() is True
+
+
+def test_other_bytes_under_the_rows_id_are_named_and_said(run, caplog):
+    unfinished = row(run)
+    drive = StubDrive({"reserved-1": StoredFile(id="reserved-1", md5="f" * 32, size=10)})
+
+    with caplog.at_level(logging.WARNING, logger="integrations.engine.ledger"):
+        assert ledger(drive, run).landed(unfinished) == "others"
+
+    assert caplog.messages == [
+        f"Drive holds other bytes under reserved-1 (ledger row {unfinished.pk})"
+    ]
+
+
+def test_a_failed_row_writes_its_state_alone(run):
+    unfinished = row(run)
+    # Written meanwhile by another path: a row object read earlier must not put it back.
+    BackedUpFile.objects.filter(pk=unfinished.pk).update(size=99)
+
+    ledger(StubDrive(), run).fail(unfinished)
+
+    unfinished.refresh_from_db()
+    assert (unfinished.state, unfinished.size) == (BackedUpFile.State.FAILED, 99)
+
+
+@pytest.mark.parametrize("kind", [BackedUpFile.Kind.INVOICE, BackedUpFile.Kind.RECEIPT])
+def test_an_unfinished_row_of_the_current_version_is_left_to_the_upload(run, kind):
+    from documents import pdf
+    from tests.factories import make_invoice, make_receipt
+
+    make = make_invoice if kind == BackedUpFile.Kind.INVOICE else make_receipt
+    document = make(run.integration.merchant)
+    unfinished = row(
+        run, kind=kind, document_uuid=document.uuid, fingerprint=pdf.document_fingerprint(document)
+    )
+    drive = StubDrive()
+
+    ledger(drive, run).recover_unfinished()
+
+    unfinished.refresh_from_db()
+    assert (unfinished.state, drive.asked) == (BackedUpFile.State.UPLOADING, [])
+
+
+def test_a_row_whose_documents_print_cannot_be_made_is_settled(run, monkeypatch):
+    from documents import pdf
+    from tests.factories import make_receipt
+
+    document = make_receipt(run.integration.merchant)
+    unfinished = row(run, kind=BackedUpFile.Kind.RECEIPT, document_uuid=document.uuid)
+
+    def broken(doc):
+        raise ValueError("a print that cannot be made")
+
+    monkeypatch.setattr(pdf, "document_fingerprint", broken)
+    drive = StubDrive()
+
+    ledger(drive, run).recover_unfinished()
+
+    unfinished.refresh_from_db()
+    assert (unfinished.state, drive.asked) == (BackedUpFile.State.FAILED, ["reserved-1"])
