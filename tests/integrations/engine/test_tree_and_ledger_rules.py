@@ -24,7 +24,7 @@ from integrations.engine.folders import (
 from integrations.engine.ledger import Ledger
 from integrations.google.errors import DriveError, ErrorKind
 from integrations.google.files import StoredFile
-from integrations.models import BackedUpFile, BackupRun, GoogleDriveIntegration
+from integrations.models import BackedUpFile, BackupRun, DriveFolder, GoogleDriveIntegration
 
 ACCOUNT = "acct-1"
 MD5 = "0" * 31 + "1"
@@ -145,6 +145,36 @@ def test_a_refusal_in_other_words_asks_drive_about_the_parent(integration, paren
 
     assert tree(drive, integration).parent_gone(refusal(kind), "parent-1") is gone
     assert drive.asked == ["parent-1"]
+
+
+# --- a cached folder the listing does not show ------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("stored", "kept"),
+    [
+        (StoredFile(id="year-1", name="2026", parents=("root-1",)), True),
+        (StoredFile(id="year-1", name="2026", parents=("root-1",), trashed=True), False),
+        (StoredFile(id="year-1", name="2026 (old)", parents=("root-1",)), False),
+        (StoredFile(id="year-1", name="2026", parents=("elsewhere",)), False),
+        (None, False),
+    ],
+    ids=["there", "trashed", "renamed", "moved", "deleted"],
+)
+def test_a_cached_folder_missing_from_the_listing_is_kept_only_if_drive_still_has_it_in_place(
+    integration, stored, kept
+):
+    """Lists lag behind creates: a folder made moments ago is asked about by id."""
+    DriveFolder.objects.create(
+        integration=integration, google_account_id=ACCOUNT, path="2026", drive_id="year-1"
+    )
+    drive = StubDrive({"year-1": stored} if stored else {})
+    drive.list_files = lambda q, fields="": []  # type: ignore[attr-defined]
+    folders = tree(drive, integration)
+    folders.load()
+
+    assert folders._cached_still_there(("2026",), "root-1", "2026") == ("year-1" if kept else None)
+    assert drive.asked == ["year-1"]
 
 
 # --- the ledger's rows -----------------------------------------------------------------------
