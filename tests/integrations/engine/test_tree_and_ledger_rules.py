@@ -177,6 +177,27 @@ def test_a_cached_folder_missing_from_the_listing_is_kept_only_if_drive_still_ha
     assert drive.asked == ["year-1"]
 
 
+@pytest.mark.parametrize(
+    ("cached", "picked"),
+    [
+        ("year-new", "year-new"),
+        ("year-old", "year-old"),
+        ("year-gone", "year-old"),
+        (None, "year-old"),
+    ],
+)
+def test_of_two_listed_twins_the_cached_one_is_kept_else_the_oldest(integration, cached, picked):
+    """Two folders of one path (a create whose answer was lost, made again): the one files
+    already went into stays the one, else the oldest; the listing comes oldest first."""
+    if cached:
+        DriveFolder.objects.create(
+            integration=integration, google_account_id=ACCOUNT, path="2026", drive_id=cached
+        )
+    folders = tree(StubDrive(), integration)
+
+    assert folders._pick(["year-old", "year-new"], ("2026",)) == picked
+
+
 # --- the ledger's rows -----------------------------------------------------------------------
 
 
