@@ -256,7 +256,7 @@ def run_sections(
             / max(1, measured["merchants"]),
         }
     return {
-        "schema": 2,
+        "schema": 3,
         "measured_at": now.isoformat(),
         "options": {
             "merchants": options.merchants,

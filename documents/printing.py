@@ -19,6 +19,7 @@ from django.utils import formats
 from django.utils.html import strip_spaces_between_tags
 from django.utils.translation import gettext as _
 
+from documents import print_blocks
 from documents.models import Invoice, InvoiceItem, Receipt, ReceiptItem
 from documents.print_columns import Column, aligned_heading, aligned_line, aligned_row
 
@@ -311,9 +312,10 @@ def summary_heading(labels: Sequence[str], *, for_pdf: bool) -> dict[str, Any]:
 def invoice_context(invoice: Invoice, *, for_pdf: bool = False) -> dict[str, Any]:
     items = list(invoice.items.all())
     currency = invoice.currency
-    return {
+    context = {
         "doc": invoice,
         "title": invoice.number,
+        "facts": print_blocks.invoice_facts(invoice),
         "columns_mm": INVOICE_COLUMNS_MM,
         "heading": invoice_heading(for_pdf=for_pdf),
         "items": invoice_item_rows(items, for_pdf=for_pdf),
@@ -330,6 +332,7 @@ def invoice_context(invoice: Invoice, *, for_pdf: bool = False) -> dict[str, Any
         "totals_lines": totals_lines(totals),
         "amount_due": format_money(invoice.total_gross, currency),
     }
+    return context | print_blocks.pdf_blocks(context) if for_pdf else context
 
 
 def receipt_item_rows(items: list[ReceiptItem], *, for_pdf: bool = False) -> list[dict[str, Any]]:
@@ -353,9 +356,10 @@ def receipt_item_rows(items: list[ReceiptItem], *, for_pdf: bool = False) -> lis
 
 def receipt_context(receipt: Receipt, *, for_pdf: bool = False) -> dict[str, Any]:
     items = list(receipt.items.all())
-    return {
+    context = {
         "doc": receipt,
         "title": receipt.number,
+        "facts": print_blocks.receipt_facts(receipt),
         "columns_mm": RECEIPT_COLUMNS_MM,
         "heading": receipt_heading(for_pdf=for_pdf),
         "items": receipt_item_rows(items, for_pdf=for_pdf),
@@ -366,6 +370,7 @@ def receipt_context(receipt: Receipt, *, for_pdf: bool = False) -> dict[str, Any
         ),
         "totals_lines": totals_lines(totals),
     }
+    return context | print_blocks.pdf_blocks(context) if for_pdf else context
 
 
 def print_template_and_context(doc: Document, *, for_pdf: bool) -> tuple[str, dict[str, Any]]:

@@ -79,8 +79,11 @@ def test_bench_prints_the_table_and_writes_the_same_figures_as_json(bench_run):
         "next_night",
         "scale",
     }
-    assert {figures["pdf"][r]["documents"] for r in ("naive", "unbatched", "fast")} == {3}
+    renderers = ("first", "naive", "unbatched", "fast")
+    assert {figures["pdf"][r]["documents"] for r in renderers} == {3}
     assert figures["pdf"]["bytes_ratio_vs_naive"] == 1.0
+    assert figures["pdf"]["bytes_ratio_vs_first"] > 0
+    assert figures["pdf"]["speedup_cpu_same_templates"] > 0
     assert set(figures["pdf_large"]["sizes"]) == {"10", "40"}
     assert figures["pdf_large"]["two_page"]["pages"] == 2
     assert figures["pdf_large"]["page_cost_ratio"] > 0

@@ -15,7 +15,7 @@ import pytest
 from django.utils import translation
 from pypdf import PdfReader
 
-from documents import pdf, printing
+from documents import pdf, print_blocks, printing
 from documents.models import Invoice
 from documents.print_columns import Column, aligned_heading, aligned_line, print_font_metrics
 from tests.rendering import factories
@@ -30,9 +30,11 @@ def one_cell_per_figure(monkeypatch):
             patch.setattr(printing, "aligned_line", lambda *args, **kwargs: None)
             patch.setattr(printing, "aligned_heading", lambda *args, **kwargs: None)
             patch.setattr(printing, "aligned_row", lambda *args, **kwargs: None)
+            patch.setattr(print_blocks, "pdf_blocks", lambda context: {})
             html = printing.render_print_html(doc, for_pdf=True)
             assert 'class="figures' not in html
             assert 'class="item"' not in html
+            assert '<table class="facts">' in html and '<table class="doc-head">' in html
             return pdf._write_with_defaults(html)
 
     return render
@@ -60,8 +62,11 @@ def names_fit_on_one_line(doc) -> bool:
 
 
 def heading_words(doc) -> set[str]:
+    """The item table's labels, and the amount due: the previous layout floated it to the
+    right of its label, and a float's text is read before the page's other text."""
     _, context = printing.print_template_and_context(doc, for_pdf=False)
-    return {word for cell in context["heading"]["cells"] for word in cell["label"].split()}
+    labels = {word for cell in context["heading"]["cells"] for word in cell["label"].split()}
+    return labels | set(context.get("amount_due", "").split())
 
 
 @pytest.fixture
@@ -81,7 +86,7 @@ def documents(merchant):
     ]
 
 
-@pytest.mark.parametrize("language", ["en", "pt-br"])
+@pytest.mark.parametrize("language", ["en", "pt-br", "pl"])
 def test_new_layout_has_the_words_and_pages_of_the_previous_one(
     documents, language, one_cell_per_figure
 ):
@@ -102,17 +107,24 @@ def test_rows_are_one_line_of_figures_unless_a_figure_does_not_fit(documents):
     regular, long_unit = documents[0], documents[5]
     html = printing.render_print_html(regular, for_pdf=True)
     assert html.count('class="item"') == 3  # a row: position, name and figures
-    assert html.count('class="figures"') == 1 + 1 + 1  # two headings, the grand total
-    assert html.count('class="figures stacked"') == 2  # the VAT rates; the other totals
+    assert html.count('class="figures"') == 1  # the item table's heading
+    assert "<colgroup>" not in html and "colspan" not in html  # one text per row
     assert html.count('class="num"') == 0
+    # The small tables as blocks of text: facts, VAT summary, totals, amount due, heading.
+    for block in ("facts", "summary-head", "summary-lines", "totals-lines", "grand-total"):
+        assert html.count(f'<p class="{block}">') == 1, block
+    assert '<p class="amount-due">' in html and '<div class="doc-head">' in html
+    assert html.count("<table") == 3  # items, the parties' two boxes, the closing's columns
 
     fallback = printing.render_print_html(long_unit, for_pdf=True)
     assert fallback.count('class="num"') == 2 * 6  # one cell per figure; the unit is text
+    assert "<colgroup>" in fallback
 
 
 def test_the_browser_print_keeps_one_cell_per_figure(documents):
     html = printing.render_print_html(documents[0], for_pdf=False)
     assert 'class="figures"' not in html
+    assert '<table class="facts">' in html and '<table class="summary">' in html
     assert 'class="item"' not in html
     assert html.count('class="num"') == 3 * 6
 
@@ -153,3 +165,13 @@ def test_no_aligned_line_for_what_the_font_lacks_or_a_column_cannot_hold():
     assert aligned_line(["шт"], [Column(10, 9)], 8.5) is None
     assert aligned_line(["123,456,789.00"], [Column(10, 9)], 8.5) is None
     assert aligned_line(["a\tb"], [Column(10, 9)], 8.5) is None
+
+
+def test_blocks_give_way_to_tables_for_what_they_cannot_measure():
+    assert print_blocks.facts_lines([("Issue date", "2026-11-12")]) is not None
+    assert print_blocks.facts_lines([("Дата", "2026-11-12")]) is None
+    assert print_blocks.facts_lines([("Payment method", "x" * 400)]) is None
+    assert print_blocks.issuer_fits_one_line("Sklep Żółta Łódź sp. z o.o.")
+    assert not print_blocks.issuer_fits_one_line("Sklep Żółta Łódź sp. z o.o. " * 4)
+    assert print_blocks.amount_due_line("Amount due", "1,234.50 PLN") is not None
+    assert print_blocks.amount_due_line("Amount due", "1" * 60) is None
