@@ -93,7 +93,7 @@ def parse_args(argv: list[str] | None = None) -> Options:
         merchants=args.merchants or (10 if args.quick else 100),
         csv_orders=tuple(int(n) for n in (args.csv_orders or csv_default).split(",") if n),
         pdf_docs=args.pdf_docs or (40 if args.quick else 60),
-        pdf_repeat=1 if args.quick else 2,
+        pdf_repeat=1 if args.quick else 5,
         pdf_fonttools_docs=(
             args.pdf_fonttools_docs
             if args.pdf_fonttools_docs is not None

@@ -27,7 +27,7 @@ from integrations.models import GoogleDriveIntegration
 
 @dataclass(frozen=True)
 class NightSizes:
-    """Per merchant, as the issue states them; ``months`` of history lie behind this month."""
+    """Per merchant, the bench's data sizes; ``months`` of history lie behind this month."""
 
     orders_in_window: int = 200
     orders: int = 400

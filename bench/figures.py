@@ -1,4 +1,4 @@
-"""Figures 1 and 2 of the issue, measured in this process with the helpers of bench.render."""
+"""Figures 1 and 2 of the bench, measured in this process with the helpers of bench.render."""
 
 from __future__ import annotations
 
@@ -19,7 +19,7 @@ from documents.models import Invoice, Receipt
 def pdf_figures(
     docs: list[Invoice | Receipt], repeat: int, fonttools_subsetting: bool = False
 ) -> dict[str, Any]:
-    """The first implementation's naive render (the issue's baseline), the naive render of
+    """The first implementation's naive render (the fixed baseline), the naive render of
     the current print (one ``HTML().write_pdf()`` per document, WeasyPrint's defaults), the
     same with the process's shared fonts and stylesheets, and ``render_pdfs``, on the same
     documents (``bench.render.measure_pdf``).

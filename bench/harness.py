@@ -40,7 +40,7 @@ FAKE_CLIENT_ID = "bench-client-id.apps.googleusercontent.com"
 FAKE_CLIENT_SECRET = "bench-client-secret"
 # Never opened: the bench plays the browser and takes the code from the redirect.
 REDIRECT_URI = "http://127.0.0.1:8000/integrations/google-drive/callback/"
-# What the issue asks of the stand-in for Google during the night.
+# What the stand-in for Google costs per request during the night.
 FAKE_LATENCY_MS = 20.0
 READY_TIMEOUT_S = 60.0
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK")

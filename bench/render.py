@@ -62,47 +62,6 @@ def warm_up_renderer(doc: Document) -> None:
     pdf.render_pdfs([doc])
 
 
-def measure_pdf_one_by_one(
-    docs: Sequence[Document], render: Callable[[Document], pdf.RenderedFile], repeat: int = 3
-) -> dict[str, float]:
-    """One ``write_pdf()`` per document, through ``render``."""
-    docs = list(docs)
-    pdf.prefetch_for_print(docs)
-    cpu, wall, files = _median_runs(lambda: [render(d) for d in docs], repeat)
-    sizes = [len(f.content) for f in files]
-    return {
-        "documents": len(docs),
-        "cpu_ms_per_doc": 1000 * cpu / len(docs),
-        "wall_ms_per_doc": 1000 * wall / len(docs),
-        "bytes_per_doc": statistics.mean(sizes),
-        "bytes_total": sum(sizes),
-    }
-
-
-def measure_pdf_fast(
-    docs: Sequence[Document], repeat: int = 3, batch_size: int | None = None
-) -> dict[str, float]:
-    """``render_pdfs`` on the whole list, with the module's batch size unless one is given."""
-    docs = list(docs)
-    pdf.prefetch_for_print(docs)
-    saved = pdf.RENDER_BATCH_SIZE
-    if batch_size is not None:
-        pdf.RENDER_BATCH_SIZE = batch_size
-    try:
-        cpu, wall, files = _median_runs(lambda: pdf.render_pdfs(docs), repeat)
-    finally:
-        pdf.RENDER_BATCH_SIZE = saved
-    sizes = [len(f.content) for f in files]
-    return {
-        "documents": len(docs),
-        "batch_size": batch_size or saved,
-        "cpu_ms_per_doc": 1000 * cpu / len(docs),
-        "wall_ms_per_doc": 1000 * wall / len(docs),
-        "bytes_per_doc": statistics.mean(sizes),
-        "bytes_total": sum(sizes),
-    }
-
-
 def measure_pdf_peak_memory(docs: Sequence[Document], batch_size: int) -> dict[str, float]:
     """Peak Python heap (tracemalloc) of one ``render_pdfs`` call with the given batch size."""
     docs = list(docs)
@@ -124,32 +83,77 @@ def measure_pdf(
 ) -> dict[str, Any]:
     """Four renderers on the same documents; speed-ups as ratios of CPU time.
 
-    ``first``: the first implementation, the issue's baseline (``bench.first_print``: the
+    ``first``: the first implementation, the fixed baseline (``bench.first_print``: the
     print as first written, rendered the naive way). ``naive``: the same naive render of the
     current print. ``unbatched``: the fast path one document per call. ``fast``:
     ``render_pdfs`` on the whole list.
+
+    The renderers take turns, round after round (each round in another order), and a speed-up
+    is the median of the rounds' own ratios: on a shared machine a burst of other work lands
+    on both sides of a ratio instead of on whichever renderer ran while it lasted.
 
     ``fonttools_subsetting`` measures a host without HarfBuzz-Subset, where WeasyPrint
     subsets fonts with fontTools and a write costs much more.
     """
     docs = list(docs)
+    renderers: dict[str, Callable[[], list[pdf.RenderedFile]]] = {
+        "first": lambda: [render_pdf_first(d) for d in docs],
+        "naive": lambda: [pdf.render_pdf_naive(d) for d in docs],
+        "unbatched": lambda: [pdf.render_pdf_unbatched(d) for d in docs],
+        "fast": lambda: pdf.render_pdfs(docs),
+    }
     mode = without_harfbuzz_subset() if fonttools_subsetting else contextlib.nullcontext()
     with mode:
         warm_up_renderer(docs[0])
-        first = measure_pdf_one_by_one(docs, render_pdf_first, repeat)
-        naive = measure_pdf_one_by_one(docs, pdf.render_pdf_naive, repeat)
-        unbatched = measure_pdf_one_by_one(docs, pdf.render_pdf_unbatched, repeat)
-        fast = measure_pdf_fast(docs, repeat)
+        pdf.prefetch_for_print(docs)
+        rounds = _interleaved_rounds(renderers, max(repeat, 1))
+    measured: dict[str, Any] = {name: _renderer_figures(docs, rounds[name]) for name in renderers}
+    measured["fast"]["batch_size"] = pdf.RENDER_BATCH_SIZE
+
+    def speedup(slower: str, faster: str) -> float:
+        pairs = zip(rounds[slower], rounds[faster], strict=True)
+        return statistics.median(a[0] / b[0] for a, b in pairs)
+
     return {
-        "first": first,
-        "naive": naive,
-        "unbatched": unbatched,
-        "fast": fast,
-        "speedup_cpu": first["cpu_ms_per_doc"] / fast["cpu_ms_per_doc"],
-        "speedup_cpu_same_templates": naive["cpu_ms_per_doc"] / fast["cpu_ms_per_doc"],
-        "batching_speedup_cpu": unbatched["cpu_ms_per_doc"] / fast["cpu_ms_per_doc"],
-        "bytes_ratio_vs_naive": fast["bytes_per_doc"] / naive["bytes_per_doc"],
-        "bytes_ratio_vs_first": fast["bytes_per_doc"] / first["bytes_per_doc"],
+        **measured,
+        "rounds": len(rounds["fast"]),
+        "speedup_cpu": speedup("first", "fast"),
+        "speedup_cpu_by_round": [
+            a[0] / b[0] for a, b in zip(rounds["first"], rounds["fast"], strict=True)
+        ],
+        "speedup_cpu_same_templates": speedup("naive", "fast"),
+        "batching_speedup_cpu": speedup("unbatched", "fast"),
+        "bytes_ratio_vs_naive": measured["fast"]["bytes_per_doc"]
+        / measured["naive"]["bytes_per_doc"],
+        "bytes_ratio_vs_first": measured["fast"]["bytes_per_doc"]
+        / measured["first"]["bytes_per_doc"],
+    }
+
+
+def _interleaved_rounds(
+    renderers: dict[str, Callable[[], Any]], rounds: int
+) -> dict[str, list[tuple[float, float, Any]]]:
+    """(CPU s, wall s, result) of every renderer in every round; round i starts at the i-th."""
+    names = list(renderers)
+    timings: dict[str, list[tuple[float, float, Any]]] = {name: [] for name in names}
+    for i in range(rounds):
+        shift = i % len(names)
+        for name in names[shift:] + names[:shift]:
+            timings[name].append(_timed(renderers[name]))
+    return timings
+
+
+def _renderer_figures(
+    docs: Sequence[Document], runs: list[tuple[float, float, Any]]
+) -> dict[str, float]:
+    """Per document: the median CPU and wall time over the rounds; the last round's bytes."""
+    sizes = [len(f.content) for f in runs[-1][2]]
+    return {
+        "documents": len(docs),
+        "cpu_ms_per_doc": 1000 * statistics.median(r[0] for r in runs) / len(docs),
+        "wall_ms_per_doc": 1000 * statistics.median(r[1] for r in runs) / len(docs),
+        "bytes_per_doc": statistics.mean(sizes),
+        "bytes_total": sum(sizes),
     }
 
 

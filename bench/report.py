@@ -39,7 +39,7 @@ def verdict(ok: bool) -> str:
 
 
 def pdf_rows(pdf: dict[str, Any] | None) -> list[Row]:
-    """The four renderers' rates, then the issue's two targets: the speed-up over the first
+    """The four renderers' rates, then the two targets: the speed-up over the first
     implementation, and bytes no larger than a naive render's (the current print's and the
     first one's)."""
     if not pdf:
