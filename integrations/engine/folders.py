@@ -112,7 +112,8 @@ class FolderTree:
             self._cached or DriveFolder.objects.filter(integration=integration).exists()
         )
         self._loaded = False
-        self._listed: dict[str, dict] = {}
+        # Ids of our folders the last listing showed (and those made since).
+        self._listed: set[str] = set()
         self._children: dict[tuple[str, str], list[str]] = defaultdict(list)
         self._roots: list[str] = []
         self._resolved: dict[FolderPath, str] = {}
@@ -156,7 +157,7 @@ class FolderTree:
         self._children.clear()
         self._roots.clear()
         for folder in folders:
-            self._listed[folder["id"]] = folder
+            self._listed.add(folder["id"])
             if (folder.get("appProperties") or {}).get("path") == ROOT_PATH:
                 if folder.get("name") == self.root_name:
                     self._roots.append(folder["id"])
@@ -276,7 +277,7 @@ class FolderTree:
             parent_id = self.folder_id(path[:-1])
             folder_id = self._take_id(path)
         self.created.append(display_path(path))
-        self._listed[folder_id] = {"id": folder_id, "name": name, "parents": [parent_id]}
+        self._listed.add(folder_id)
         if path:
             self._children[(parent_id, name)].insert(0, folder_id)
         else:

@@ -198,6 +198,30 @@ def test_of_two_listed_twins_the_cached_one_is_kept_else_the_oldest(integration,
     assert folders._pick(["year-old", "year-new"], ("2026",)) == picked
 
 
+def test_the_listing_asks_for_what_it_uses_and_orders_twins_oldest_first(integration):
+    """Twins are told apart by createdTime, not by id (ids are random); a folder whose
+    createdTime is missing counts as oldest rather than breaking the sort."""
+    asked: list[str] = []
+    listing = [
+        {"id": "root-1", "name": "Backup", "appProperties": {"path": "/"}, "createdTime": "1"},
+        {"id": "a-newest", "name": "2026", "parents": ["root-1"], "createdTime": "2026-11-03"},
+        {"id": "z-oldest", "name": "2026", "parents": ["root-1"], "createdTime": "2026-11-01"},
+        {"id": "m-undated", "name": "2026", "parents": ["root-1"]},
+    ]
+
+    def list_files(q: str, fields: str = "") -> list[dict]:
+        asked.append(fields)
+        return [dict(folder) for folder in listing]
+
+    drive = StubDrive()
+    drive.list_files = list_files  # type: ignore[attr-defined]
+    folders = tree(drive, integration)
+    folders.load()
+
+    assert asked == ["id,name,parents,appProperties,createdTime"]
+    assert folders._children[("root-1", "2026")] == ["m-undated", "z-oldest", "a-newest"]
+
+
 # --- the ledger's rows -----------------------------------------------------------------------
 
 
