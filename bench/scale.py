@@ -43,7 +43,9 @@ from bench.harness import (
     tree_runqueue_wait_seconds,
 )
 from bench.night import (
+    DEMAND_SAMPLE_S,
     FINISHED,
+    FINISHED_POLL_S,
     DatabaseCpu,
     DemandSampler,
     FakeGoogleControl,
@@ -230,13 +232,14 @@ def drive_the_night(
     deadline = started + SCALE_TIMEOUT_S
     kill = Kill()
     next_beat = next_report = next_sample = time.monotonic()
+    finished = 0
     while True:
-        finished = finished_count(run_ids)
         now = time.monotonic()
         if now >= next_sample:
+            finished = finished_count(run_ids)
             watch.sample()
             database.sample()
-            next_sample = now + 1.0
+            next_sample = now + FINISHED_POLL_S
         if finished == len(run_ids):
             watch.sample()
             database.sample()
@@ -258,7 +261,7 @@ def drive_the_night(
         if now >= next_report:
             print_step(f"scale: {finished}/{len(run_ids)} runs finished")
             next_report = now + PROGRESS_EVERY_S
-        time.sleep(0.2)
+        time.sleep(DEMAND_SAMPLE_S)
 
 
 def finished_count(run_ids: list[int]) -> int:
