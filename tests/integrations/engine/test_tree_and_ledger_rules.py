@@ -222,6 +222,38 @@ def test_the_listing_asks_for_what_it_uses_and_orders_twins_oldest_first(integra
     assert folders._children[("root-1", "2026")] == ["m-undated", "z-oldest", "a-newest"]
 
 
+def test_a_cached_folder_the_listing_shows_is_not_asked_about(integration):
+    DriveFolder.objects.create(
+        integration=integration, google_account_id=ACCOUNT, path="2026", drive_id="year-1"
+    )
+    drive = StubDrive({"year-1": StoredFile(id="year-1", name="2026", parents=("root-1",))})
+    drive.list_files = lambda q, fields="": [  # type: ignore[attr-defined]
+        {"id": "year-1", "name": "2026", "parents": ["root-1"], "createdTime": "2026-11-01"}
+    ]
+    folders = tree(drive, integration)
+    folders.load()
+
+    # Listed, so it is among the candidates already; asking Drive again would be a request
+    # per folder per run for nothing.
+    assert folders._cached_still_there(("2026",), "root-1", "2026") is None
+    assert drive.asked == []
+
+
+def test_the_folder_cache_of_another_account_is_not_used(integration):
+    """The merchant switched Google accounts: the old account's folder ids mean nothing here."""
+    for path, drive_id in (("/", "old-root"), ("2026", "old-year"), ("2026/11", "old-month")):
+        DriveFolder.objects.create(
+            integration=integration, google_account_id="acct-0", path=path, drive_id=drive_id
+        )
+    DriveFolder.objects.create(
+        integration=integration, google_account_id="acct-0", path="2026/11/Invoices", drive_id="x"
+    )
+    drive = StubDrive()
+    drive.list_files = lambda q, fields="": []  # type: ignore[attr-defined]
+
+    assert tree(drive, integration).missing_count([("2026", "11", "Invoices")]) == 4
+
+
 # --- the ledger's rows -----------------------------------------------------------------------
 
 

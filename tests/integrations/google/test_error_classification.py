@@ -389,3 +389,10 @@ def test_retry_after_as_a_date_is_measured_from_the_clock_when_no_now_is_given()
     assert MAX_RETRY_AFTER_SECONDS == 120.0
     assert parse_retry_after("Wed, 21 Oct 2015 07:28:10 GMT") == 0.0
     assert parse_retry_after("Fri, 01 Jan 9999 00:00:00 GMT") == MAX_RETRY_AFTER_SECONDS
+
+
+def test_an_oauth_style_body_without_a_description_leaves_the_message_empty():
+    """{"error": "<code>"} is how Google's token endpoint answers; the description is optional."""
+    error = classify_http_error(raw_http_error(400, b'{"error": "invalid_request"}'))
+
+    assert (error.reason, error.detail) == ("invalid_request", "HTTP 400 invalid_request:")
