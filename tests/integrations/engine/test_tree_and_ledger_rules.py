@@ -470,3 +470,15 @@ def test_a_row_whose_documents_print_cannot_be_made_is_settled(run, monkeypatch)
 
     unfinished.refresh_from_db()
     assert (unfinished.state, drive.asked) == (BackedUpFile.State.FAILED, ["reserved-1"])
+
+
+def test_a_completed_row_writes_its_state_time_size_and_run_alone(run):
+    unfinished = row(run)
+    # The id was replaced meanwhile by another path; a row object read earlier keeps the old.
+    BackedUpFile.objects.filter(pk=unfinished.pk).update(drive_file_id="given-7")
+
+    ledger(StubDrive(), run).complete(unfinished)
+
+    unfinished.refresh_from_db()
+    assert (unfinished.state, unfinished.drive_file_id) == (BackedUpFile.State.DONE, "given-7")
+    assert unfinished.completed_at is not None
