@@ -482,3 +482,50 @@ def test_a_completed_row_writes_its_state_time_size_and_run_alone(run):
     unfinished.refresh_from_db()
     assert (unfinished.state, unfinished.drive_file_id) == (BackedUpFile.State.DONE, "given-7")
     assert unfinished.completed_at is not None
+
+
+def test_folders_found_by_the_listing_are_cached_and_the_root_recorded(integration, settings):
+    """No cache for this account (it switched): the listing finds the tree, and its ids are
+    kept for the next runs; the root's id goes on the integration, and on no other."""
+    settings.BACKUP_ROOT_FOLDER_NAME = "Backup"
+    DriveFolder.objects.create(
+        integration=integration, google_account_id="acct-0", path="/", drive_id="old-root"
+    )
+    neighbour = GoogleDriveIntegration.objects.create(
+        merchant=Merchant.objects.create(name="Outra Loja"), google_account_id=ACCOUNT
+    )
+    drive = StubDrive()
+    drive.list_files = lambda q, fields="": [  # type: ignore[attr-defined]
+        {"id": "root-1", "name": "Backup", "appProperties": {"path": "/"}, "createdTime": "1"},
+        {"id": "year-1", "name": "2026", "parents": ["root-1"], "createdTime": "2"},
+    ]
+    folders = tree(drive, integration)
+
+    assert folders.folder_id(("2026",)) == "year-1"
+    assert integration.root_folder_id == "root-1"  # the object the run holds, too
+
+    cached = DriveFolder.objects.filter(integration=integration, google_account_id=ACCOUNT)
+    assert dict(cached.values_list("path", "drive_id")) == {"/": "root-1", "2026": "year-1"}
+    integration.refresh_from_db()
+    neighbour.refresh_from_db()
+    assert (integration.root_folder_id, neighbour.root_folder_id) == ("root-1", "")
+
+
+def test_the_root_is_not_recorded_on_an_integration_that_switched_accounts_meanwhile(
+    integration, settings
+):
+    settings.BACKUP_ROOT_FOLDER_NAME = "Backup"
+    DriveFolder.objects.create(
+        integration=integration, google_account_id="acct-0", path="/", drive_id="old-root"
+    )
+    drive = StubDrive()
+    drive.list_files = lambda q, fields="": [  # type: ignore[attr-defined]
+        {"id": "root-1", "name": "Backup", "appProperties": {"path": "/"}, "createdTime": "1"}
+    ]
+    folders = tree(drive, integration)
+    GoogleDriveIntegration.objects.filter(pk=integration.pk).update(google_account_id="acct-9")
+
+    assert folders.folder_id(()) == "root-1"
+
+    integration.refresh_from_db()
+    assert integration.root_folder_id == ""
