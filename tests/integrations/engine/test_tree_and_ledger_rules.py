@@ -529,3 +529,36 @@ def test_the_root_is_not_recorded_on_an_integration_that_switched_accounts_meanw
 
     integration.refresh_from_db()
     assert integration.root_folder_id == ""
+
+
+def test_an_unfinished_row_that_never_landed_goes_again_with_todays_bytes_written_alone(run):
+    import io
+
+    from integrations.engine.plan import Upload
+
+    unfinished = row(run)
+    # Written meanwhile by another path: a row object read earlier must not put it back.
+    BackedUpFile.objects.filter(pk=unfinished.pk).update(name="FV 1 (renamed).pdf")
+    changed_at = dt.datetime(2026, 11, 20, 9, 30, tzinfo=dt.UTC)
+    upload = Upload(
+        kind=BackedUpFile.Kind.INVOICE,
+        folder=("2026", "11", "Invoices"),
+        name="FV 1.pdf",
+        stream=io.BytesIO(b"today"),
+        size=5,
+        md5="e" * 32,
+        fingerprint="f" * 64,
+        document_uuid=unfinished.document_uuid,
+        source_updated_at=changed_at,
+    )
+
+    again = ledger(StubDrive(), run).reserve(upload)
+
+    assert again is not None and again.pk == unfinished.pk
+    unfinished.refresh_from_db()
+    assert (unfinished.md5, unfinished.size, unfinished.source_updated_at) == (
+        "e" * 32,
+        5,
+        changed_at,
+    )
+    assert (unfinished.name, unfinished.state) == ("FV 1 (renamed).pdf", "uploading")
