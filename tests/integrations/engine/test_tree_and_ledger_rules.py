@@ -562,3 +562,28 @@ def test_an_unfinished_row_that_never_landed_goes_again_with_todays_bytes_writte
         changed_at,
     )
     assert (unfinished.name, unfinished.state) == ("FV 1 (renamed).pdf", "uploading")
+
+
+def test_an_unfinished_row_whose_copy_landed_in_the_trash_stays_there_and_a_new_row_goes(run):
+    import io
+
+    from integrations.engine.plan import Upload
+
+    unfinished = row(run)
+    drive = StubDrive({"reserved-1": StoredFile(id="reserved-1", md5=MD5, size=10, trashed=True)})
+    upload = Upload(
+        kind=BackedUpFile.Kind.INVOICE,
+        folder=("2026", "11", "Invoices"),
+        name="FV 1.pdf",
+        stream=io.BytesIO(b"today"),
+        size=5,
+        md5=MD5,
+        fingerprint="f" * 64,
+        document_uuid=unfinished.document_uuid,
+    )
+
+    fresh = Ledger(run, run.integration, ACCOUNT, drive, StubPool("new-1")).reserve(upload)
+
+    unfinished.refresh_from_db()
+    assert unfinished.state == BackedUpFile.State.IN_TRASH
+    assert fresh is not None and (fresh.drive_file_id, fresh.state) == ("new-1", "uploading")
