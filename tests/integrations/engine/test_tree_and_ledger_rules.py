@@ -587,3 +587,21 @@ def test_an_unfinished_row_whose_copy_landed_in_the_trash_stays_there_and_a_new_
     unfinished.refresh_from_db()
     assert unfinished.state == BackedUpFile.State.IN_TRASH
     assert fresh is not None and (fresh.drive_file_id, fresh.state) == ("new-1", "uploading")
+
+
+def test_a_folder_made_moments_ago_that_the_listing_lags_behind_is_reused(integration, settings):
+    settings.BACKUP_ROOT_FOLDER_NAME = "Backup"
+    for path, drive_id in (("/", "root-1"), ("2026", "year-1")):
+        DriveFolder.objects.create(
+            integration=integration, google_account_id=ACCOUNT, path=path, drive_id=drive_id
+        )
+    drive = StubDrive({"year-1": StoredFile(id="year-1", name="2026", parents=("root-1",))})
+    drive.list_files = lambda q, fields="": [  # type: ignore[attr-defined]
+        {"id": "root-1", "name": "Backup", "appProperties": {"path": "/"}, "createdTime": "1"}
+    ]
+    folders = tree(drive, integration)
+    folders.load()
+
+    # Not listed yet, but Drive has it in place under its name: no second "2026" is made.
+    assert folders.folder_id(("2026",)) == "year-1"
+    assert drive.asked == ["year-1"]
