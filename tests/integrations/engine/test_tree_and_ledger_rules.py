@@ -532,25 +532,11 @@ def test_the_root_is_not_recorded_on_an_integration_that_switched_accounts_meanw
 
 
 def test_an_unfinished_row_that_never_landed_goes_again_with_todays_bytes_written_alone(run):
-    import io
-
-    from integrations.engine.plan import Upload
-
     unfinished = row(run)
     # Written meanwhile by another path: a row object read earlier must not put it back.
     BackedUpFile.objects.filter(pk=unfinished.pk).update(name="FV 1 (renamed).pdf")
     changed_at = dt.datetime(2026, 11, 20, 9, 30, tzinfo=dt.UTC)
-    upload = Upload(
-        kind=BackedUpFile.Kind.INVOICE,
-        folder=("2026", "11", "Invoices"),
-        name="FV 1.pdf",
-        stream=io.BytesIO(b"today"),
-        size=5,
-        md5="e" * 32,
-        fingerprint="f" * 64,
-        document_uuid=unfinished.document_uuid,
-        source_updated_at=changed_at,
-    )
+    upload = todays_upload(unfinished, md5="e" * 32, source_updated_at=changed_at)
 
     again = ledger(StubDrive(), run).reserve(upload)
 
@@ -565,22 +551,9 @@ def test_an_unfinished_row_that_never_landed_goes_again_with_todays_bytes_writte
 
 
 def test_an_unfinished_row_whose_copy_landed_in_the_trash_stays_there_and_a_new_row_goes(run):
-    import io
-
-    from integrations.engine.plan import Upload
-
     unfinished = row(run)
     drive = StubDrive({"reserved-1": StoredFile(id="reserved-1", md5=MD5, size=10, trashed=True)})
-    upload = Upload(
-        kind=BackedUpFile.Kind.INVOICE,
-        folder=("2026", "11", "Invoices"),
-        name="FV 1.pdf",
-        stream=io.BytesIO(b"today"),
-        size=5,
-        md5=MD5,
-        fingerprint="f" * 64,
-        document_uuid=unfinished.document_uuid,
-    )
+    upload = todays_upload(unfinished, md5=MD5)
 
     fresh = Ledger(run, run.integration, ACCOUNT, drive, StubPool("new-1")).reserve(upload)
 
@@ -605,3 +578,21 @@ def test_a_folder_made_moments_ago_that_the_listing_lags_behind_is_reused(integr
     # Not listed yet, but Drive has it in place under its name: no second "2026" is made.
     assert folders.folder_id(("2026",)) == "year-1"
     assert drive.asked == ["year-1"]
+
+
+def todays_upload(unfinished: BackedUpFile, **fields):
+    """The upload of the row's document as a run plans it today (5 bytes)."""
+    import io
+
+    from integrations.engine.plan import Upload
+
+    return Upload(
+        kind=unfinished.kind,
+        folder=("2026", "11", "Invoices"),
+        name=unfinished.name,
+        stream=io.BytesIO(b"today"),
+        size=5,
+        fingerprint=unfinished.fingerprint,
+        document_uuid=unfinished.document_uuid,
+        **fields,
+    )
