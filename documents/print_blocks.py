@@ -35,14 +35,12 @@ TEXT_PT = 8.5
 ISSUER_PT = 11
 AMOUNT_DUE_PT = 11
 FACTS_GAP_MM = 4
-# The heading's two cells share the content width; the issuer's is the left half.
-ISSUER_WIDTH_MM = (210 - 2 * 14) / 2
+# An A4 page less its 14 mm margins; the heading's two cells share it, the issuer's is the
+# left half.
+CONTENT_WIDTH_MM = 210 - 2 * 14
+ISSUER_WIDTH_MM = CONTENT_WIDTH_MM / 2
 # The money column (92 mm) less the amount due's padding (3 mm each side) and left rule (2pt).
 AMOUNT_DUE_WIDTH_MM = 92 - 2 * 3 - 2 * MM_PER_PT
-
-
-def units_per_mm(font_size_pt: float, bold: bool = False) -> float:
-    return print_font_metrics(bold).units_per_em / (font_size_pt * MM_PER_PT)
 
 
 def facts_lines(facts: Sequence[tuple[str, str]]) -> list[dict[str, str]] | None:
@@ -50,14 +48,14 @@ def facts_lines(facts: Sequence[tuple[str, str]]) -> list[dict[str, str]] | None
     that move its value to where the values' column began, the widest label plus its cell's
     4 mm padding. ``None`` if a label or value cannot be measured or would not fit."""
     regular, bold = print_font_metrics(), print_font_metrics(bold=True)
-    widths = [regular.text_units(label) if label.isprintable() else None for label, _ in facts]
+    widths = [regular.printable_units(label) for label, _ in facts]
     if not facts or None in widths:
         return None
-    column = max(widths) + FACTS_GAP_MM * units_per_mm(TEXT_PT)  # type: ignore[type-var]
-    room = (210 - 2 * 14) * units_per_mm(TEXT_PT)
+    column = max(widths) + FACTS_GAP_MM * regular.units_per_mm(TEXT_PT)  # type: ignore[type-var]
+    room = CONTENT_WIDTH_MM * regular.units_per_mm(TEXT_PT)
     lines = []
     for (label, value), width in zip(facts, widths, strict=True):
-        value_width = bold.text_units(value) if value.isprintable() else None
+        value_width = bold.printable_units(value)
         if value_width is None or column + value_width > room:
             return None
         lines.append({"label": label + spacer(column - width, regular), "value": value})  # type: ignore[operator]
@@ -67,8 +65,8 @@ def facts_lines(facts: Sequence[tuple[str, str]]) -> list[dict[str, str]] | None
 def issuer_fits_one_line(issuer: str) -> bool:
     """Whether the seller's name takes one line of the heading's left half (bold, 11pt)."""
     metrics = print_font_metrics(bold=True)
-    width = metrics.text_units(issuer) if issuer.isprintable() else None
-    return width is not None and width <= ISSUER_WIDTH_MM * units_per_mm(ISSUER_PT, bold=True)
+    width = metrics.printable_units(issuer)
+    return width is not None and width <= ISSUER_WIDTH_MM * metrics.units_per_mm(ISSUER_PT)
 
 
 def amount_due_line(label: str, amount: str) -> str | None:

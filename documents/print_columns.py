@@ -66,6 +66,14 @@ class FontMetrics:
             previous = character
         return total
 
+    def printable_units(self, text: str) -> int | None:
+        """``text_units`` of a text a print can show: ``None`` for a control character too."""
+        return self.text_units(text) if text.isprintable() else None
+
+    def units_per_mm(self, font_size_pt: float) -> float:
+        """Font units in a millimetre of text set at ``font_size_pt``."""
+        return self.units_per_em / (font_size_pt * MM_PER_PT)
+
     def kern(self, first: str, second: str) -> int:
         pair = (first, second)
         if pair not in self._pairs:
@@ -179,11 +187,11 @@ def aligned_line(
     """``values`` as one line, each at its column's edge; ``None`` if that would not look
     like one cell per value (see the module's docstring)."""
     metrics = print_font_metrics(bold)
-    units_per_mm = metrics.units_per_em / (font_size_pt * MM_PER_PT)
+    units_per_mm = metrics.units_per_mm(font_size_pt)
     line = ""
     position = 0
     for value, column in zip(values, columns, strict=True):
-        width = metrics.text_units(value) if value.isprintable() else None
+        width = metrics.printable_units(value)
         if width is None or width > column.width_mm * units_per_mm:
             return None
         edge = column.edge_mm * units_per_mm
@@ -225,7 +233,7 @@ def aligned_heading(
     """Column headings as lines of one text, each wrapped within its column and set on the
     last lines (as in cells aligned to the bottom); ``None`` when that is not possible."""
     metrics = print_font_metrics(bold)
-    units_per_mm = metrics.units_per_em / (font_size_pt * MM_PER_PT)
+    units_per_mm = metrics.units_per_mm(font_size_pt)
     wrapped = []
     for label, column in zip(labels, columns, strict=True):
         lines = wrapped_words(label, column.width_mm * units_per_mm, metrics)
@@ -254,7 +262,7 @@ def aligned_row(
     """A table row as lines of one text: ``values[wrap]`` (a name) broken within its column,
     the others on the first line at their columns' edges; ``None`` as for ``aligned_line``."""
     metrics = print_font_metrics()
-    units_per_mm = metrics.units_per_em / (font_size_pt * MM_PER_PT)
+    units_per_mm = metrics.units_per_mm(font_size_pt)
     wrapped = wrapped_words(values[wrap], columns[wrap].width_mm * units_per_mm, metrics)
     if wrapped is None:
         return None
