@@ -219,10 +219,9 @@ def wait_for_runs(
         now = time.monotonic()
         if now >= next_poll:
             finished = BackupRun.objects.filter(pk__in=run_ids, status__in=FINISHED).count()
-            if finished == len(run_ids):
-                database.sample()
-                return True
             database.sample()
+            if finished == len(run_ids):
+                return True
             next_poll = now + FINISHED_POLL_S
         if now > deadline:
             return False

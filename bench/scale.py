@@ -239,11 +239,9 @@ def drive_the_night(
             finished = finished_count(run_ids)
             watch.sample()
             database.sample()
+            if finished == len(run_ids):
+                return True, kill
             next_sample = now + FINISHED_POLL_S
-        if finished == len(run_ids):
-            watch.sample()
-            database.sample()
-            return True, kill
         if now > deadline:
             return False, kill
         demand.sample()
