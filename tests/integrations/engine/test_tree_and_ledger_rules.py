@@ -31,15 +31,23 @@ MD5 = "0" * 31 + "1"
 
 
 class StubDrive:
-    """get_file answers from `files`; every call is remembered."""
+    """get_file answers from `files`, list_files with `listing`; what each was asked is kept."""
 
-    def __init__(self, files: dict[str, StoredFile] | None = None) -> None:
+    def __init__(
+        self, files: dict[str, StoredFile] | None = None, listing: list[dict] | None = None
+    ) -> None:
         self.files = files or {}
+        self.listing = listing or []
         self.asked: list[str] = []
+        self.listed_fields: list[str] = []
 
     def get_file(self, file_id: str) -> StoredFile | None:
         self.asked.append(file_id)
         return self.files.get(file_id)
+
+    def list_files(self, q: str, fields: str = "") -> list[dict]:
+        self.listed_fields.append(fields)
+        return [dict(folder) for folder in self.listing]
 
 
 @pytest.fixture
@@ -169,7 +177,6 @@ def test_a_cached_folder_missing_from_the_listing_is_kept_only_if_drive_still_ha
         integration=integration, google_account_id=ACCOUNT, path="2026", drive_id="year-1"
     )
     drive = StubDrive({"year-1": stored} if stored else {})
-    drive.list_files = lambda q, fields="": []  # type: ignore[attr-defined]
     folders = tree(drive, integration)
     folders.load()
 
@@ -201,24 +208,17 @@ def test_of_two_listed_twins_the_cached_one_is_kept_else_the_oldest(integration,
 def test_the_listing_asks_for_what_it_uses_and_orders_twins_oldest_first(integration):
     """Twins are told apart by createdTime, not by id (ids are random); a folder whose
     createdTime is missing counts as oldest rather than breaking the sort."""
-    asked: list[str] = []
     listing = [
         {"id": "root-1", "name": "Backup", "appProperties": {"path": "/"}, "createdTime": "1"},
         {"id": "a-newest", "name": "2026", "parents": ["root-1"], "createdTime": "2026-11-03"},
         {"id": "z-oldest", "name": "2026", "parents": ["root-1"], "createdTime": "2026-11-01"},
         {"id": "m-undated", "name": "2026", "parents": ["root-1"]},
     ]
-
-    def list_files(q: str, fields: str = "") -> list[dict]:
-        asked.append(fields)
-        return [dict(folder) for folder in listing]
-
-    drive = StubDrive()
-    drive.list_files = list_files  # type: ignore[attr-defined]
+    drive = StubDrive(listing=listing)
     folders = tree(drive, integration)
     folders.load()
 
-    assert asked == ["id,name,parents,appProperties,createdTime"]
+    assert drive.listed_fields == ["id,name,parents,appProperties,createdTime"]
     assert folders._children[("root-1", "2026")] == ["m-undated", "z-oldest", "a-newest"]
 
 
@@ -226,10 +226,12 @@ def test_a_cached_folder_the_listing_shows_is_not_asked_about(integration):
     DriveFolder.objects.create(
         integration=integration, google_account_id=ACCOUNT, path="2026", drive_id="year-1"
     )
-    drive = StubDrive({"year-1": StoredFile(id="year-1", name="2026", parents=("root-1",))})
-    drive.list_files = lambda q, fields="": [  # type: ignore[attr-defined]
-        {"id": "year-1", "name": "2026", "parents": ["root-1"], "createdTime": "2026-11-01"}
-    ]
+    drive = StubDrive(
+        {"year-1": StoredFile(id="year-1", name="2026", parents=("root-1",))},
+        listing=[
+            {"id": "year-1", "name": "2026", "parents": ["root-1"], "createdTime": "2026-11-01"}
+        ],
+    )
     folders = tree(drive, integration)
     folders.load()
 
@@ -249,7 +251,6 @@ def test_the_folder_cache_of_another_account_is_not_used(integration):
         integration=integration, google_account_id="acct-0", path="2026/11/Invoices", drive_id="x"
     )
     drive = StubDrive()
-    drive.list_files = lambda q, fields="": []  # type: ignore[attr-defined]
 
     assert tree(drive, integration).missing_count([("2026", "11", "Invoices")]) == 4
 
@@ -358,7 +359,6 @@ def test_a_recovery_says_which_folder_of_which_integration_and_comes_once_per_pa
 ):
     settings.BACKUP_ROOT_FOLDER_NAME = "Backup Root"
     drive = StubDrive()
-    drive.list_files = lambda q, fields="": []  # type: ignore[attr-defined]
     folders = tree(drive, integration)
 
     with caplog.at_level(logging.INFO, logger="integrations.engine.folders"):
@@ -494,11 +494,12 @@ def test_folders_found_by_the_listing_are_cached_and_the_root_recorded(integrati
     neighbour = GoogleDriveIntegration.objects.create(
         merchant=Merchant.objects.create(name="Outra Loja"), google_account_id=ACCOUNT
     )
-    drive = StubDrive()
-    drive.list_files = lambda q, fields="": [  # type: ignore[attr-defined]
-        {"id": "root-1", "name": "Backup", "appProperties": {"path": "/"}, "createdTime": "1"},
-        {"id": "year-1", "name": "2026", "parents": ["root-1"], "createdTime": "2"},
-    ]
+    drive = StubDrive(
+        listing=[
+            {"id": "root-1", "name": "Backup", "appProperties": {"path": "/"}, "createdTime": "1"},
+            {"id": "year-1", "name": "2026", "parents": ["root-1"], "createdTime": "2"},
+        ],
+    )
     folders = tree(drive, integration)
 
     assert folders.folder_id(("2026",)) == "year-1"
@@ -518,10 +519,11 @@ def test_the_root_is_not_recorded_on_an_integration_that_switched_accounts_meanw
     DriveFolder.objects.create(
         integration=integration, google_account_id="acct-0", path="/", drive_id="old-root"
     )
-    drive = StubDrive()
-    drive.list_files = lambda q, fields="": [  # type: ignore[attr-defined]
-        {"id": "root-1", "name": "Backup", "appProperties": {"path": "/"}, "createdTime": "1"}
-    ]
+    drive = StubDrive(
+        listing=[
+            {"id": "root-1", "name": "Backup", "appProperties": {"path": "/"}, "createdTime": "1"}
+        ],
+    )
     folders = tree(drive, integration)
     GoogleDriveIntegration.objects.filter(pk=integration.pk).update(google_account_id="acct-9")
 
@@ -568,10 +570,12 @@ def test_a_folder_made_moments_ago_that_the_listing_lags_behind_is_reused(integr
         DriveFolder.objects.create(
             integration=integration, google_account_id=ACCOUNT, path=path, drive_id=drive_id
         )
-    drive = StubDrive({"year-1": StoredFile(id="year-1", name="2026", parents=("root-1",))})
-    drive.list_files = lambda q, fields="": [  # type: ignore[attr-defined]
-        {"id": "root-1", "name": "Backup", "appProperties": {"path": "/"}, "createdTime": "1"}
-    ]
+    drive = StubDrive(
+        {"year-1": StoredFile(id="year-1", name="2026", parents=("root-1",))},
+        listing=[
+            {"id": "root-1", "name": "Backup", "appProperties": {"path": "/"}, "createdTime": "1"}
+        ],
+    )
     folders = tree(drive, integration)
     folders.load()
 
