@@ -13,14 +13,13 @@ from pathlib import Path
 
 import pytest
 import time_machine
-from django.conf import settings
-from django.test import Client
 
 from accounts.models import Merchant
 from documents.models import Invoice
 from integrations import run_errors
 from integrations.models import BackupRun, DriveFolder, GoogleDriveIntegration
 from tests.browser.accessibility import assert_accessible, contrast_ratio
+from tests.browser.pages import page_in
 from tests.factories import make_integration, make_run
 from tests.integrations.ui.documents import copy_in_drive, invoice, receipt
 
@@ -155,20 +154,7 @@ STATES: dict[str, tuple[Callable[[], GoogleDriveIntegration], str, str]] = {
 
 def open_as(browser, live_server, integration, language: str, width: int = 1280):
     """A page of a browser logged in as the integration's merchant, in `language`."""
-    client = Client()
-    client.force_login(integration.merchant.users.get())
-    context = browser.new_context(viewport={"width": width, "height": 900}, locale=language)
-    context.add_cookies(
-        [
-            {
-                "name": settings.SESSION_COOKIE_NAME,
-                "value": client.cookies[settings.SESSION_COOKIE_NAME].value,
-                "url": live_server.url,
-            },
-            {"name": settings.LANGUAGE_COOKIE_NAME, "value": language, "url": live_server.url},
-        ]
-    )
-    return context.new_page()
+    return page_in(browser, live_server, language, integration.merchant.users.get(), width)
 
 
 def shoot(page, name: str) -> None:

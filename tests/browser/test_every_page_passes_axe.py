@@ -16,12 +16,11 @@ from pathlib import Path
 
 import pytest
 import time_machine
-from django.conf import settings
-from django.test import Client
 
 from documents import print_views
 from documents.print_files import store_pdf
 from tests.browser.accessibility import assert_accessible
+from tests.browser.pages import page_in
 from tests.factories import make_invoice, make_merchant, make_order, make_receipt
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -35,17 +34,6 @@ LANGUAGES = ("en", "pt-br", "pl")
 def fixed_start():
     with time_machine.travel(NOW, tick=True):
         yield
-
-
-def new_page(browser, live_server, language: str, session: str | None = None):
-    context = browser.new_context(viewport={"width": 1280, "height": 900}, locale=language)
-    cookies = [{"name": settings.LANGUAGE_COOKIE_NAME, "value": language, "url": live_server.url}]
-    if session:
-        cookies.append(
-            {"name": settings.SESSION_COOKIE_NAME, "value": session, "url": live_server.url}
-        )
-    context.add_cookies(cookies)
-    return context.new_page()
 
 
 def check(page, url: str, name: str, language: str) -> None:
@@ -74,7 +62,7 @@ def merchant_with_documents():
 
 @pytest.mark.parametrize("language", LANGUAGES)
 def test_the_pages_signed_out_pass_axe(browser, live_server, language):
-    page = new_page(browser, live_server, language)
+    page = page_in(browser, live_server, language)
     for url, name in (("/accounts/login/", "login"), ("/accounts/signup/", "signup")):
         page.goto(f"{live_server.url}{url}")
         check(page, url, name, language)
@@ -91,11 +79,7 @@ def test_the_pages_signed_in_pass_axe(browser, live_server, language, monkeypatc
     # The large invoice's PDF is made by a worker; here nobody makes it, so its page waits.
     monkeypatch.setattr(print_views, "queue_once", lambda print_file: True)
     user, order, small, large, receipt = merchant_with_documents()
-    client = Client()
-    client.force_login(user)
-    page = new_page(
-        browser, live_server, language, client.cookies[settings.SESSION_COOKIE_NAME].value
-    )
+    page = page_in(browser, live_server, language, user)
     pages = (
         ("/orders/", "orders"),
         (f"/orders/{order.pk}/", "order"),
