@@ -10,12 +10,22 @@ the progress) and every upload, in the plan's order. The render thread gets only
 documents (items prefetched) and returns bytes, so the ledger's order of states (a row
 reserved before its upload, completed after it) and the exactly-once rule are untouched. At
 most two batches are held at once: the one being uploaded and the one being rendered.
+
+The runs of one worker process take turns to render (`RenderTurns`): the run with the most
+documents still to render goes first. A run's uploads are paced at 3 writes/s, so a run that
+falls behind cannot catch up once the others are done; served in turn of arrival, the runs
+started last finished alone at the end of a night with the CPU idle. Served this way, the run
+furthest behind renders as fast as its uploads go, and the others fill the CPU meanwhile.
 """
 
 from __future__ import annotations
 
+import heapq
+import itertools
+import threading
 from collections.abc import Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import contextmanager
 from types import TracebackType
 
 from django.db import connections
@@ -24,6 +34,45 @@ from integrations.engine import plan
 from integrations.models import GoogleDriveIntegration
 
 Batch = tuple[plan.PreparedBatch, "Future[plan.RenderedBatch]"]
+
+
+class RenderTurns:
+    """One render at a time in this process; among the runs waiting, the one with the most
+    documents left goes first, and equals in the order they asked."""
+
+    def __init__(self) -> None:
+        self._changed = threading.Condition()
+        self._waiting: list[tuple[int, int]] = []
+        self._arrivals = itertools.count()
+        self._busy = False
+
+    @contextmanager
+    def turn(self, documents_left: int) -> Iterator[None]:
+        """Wait for this render's turn and hold it inside the block."""
+        place = (-documents_left, next(self._arrivals))
+        with self._changed:
+            heapq.heappush(self._waiting, place)
+            try:
+                while self._busy or self._waiting[0] != place:
+                    self._changed.wait()
+            except BaseException:
+                # Interrupted while waiting: leave the queue so the others are not stuck
+                # behind a place nobody will take.
+                self._waiting.remove(place)
+                heapq.heapify(self._waiting)
+                self._changed.notify_all()
+                raise
+            heapq.heappop(self._waiting)
+            self._busy = True
+        try:
+            yield
+        finally:
+            with self._changed:
+                self._busy = False
+                self._changed.notify_all()
+
+
+TURNS = RenderTurns()
 
 
 class RenderAhead:
@@ -48,6 +97,8 @@ class RenderAhead:
             for w in work
             for ids in plan.chunks([pk for pk, _ in w.found], plan.RENDER_BATCH_SIZE)
         )
+        # Documents this run has still to render, the one being rendered included.
+        self._left = sum(len(w.found) for w in work)
         self._next: Batch | None = None
         self._started = False
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="render-ahead")
@@ -84,14 +135,16 @@ class RenderAhead:
         """Read the next batch that has documents to render, and start its render."""
         for work, ids in self._batches:
             batch = plan.prepare_batch(work, ids, self.integration, self.account, self.report)
+            left, self._left = self._left, self._left - len(ids)
             if batch.pending:
-                return batch, self._executor.submit(_render, batch)
+                return batch, self._executor.submit(_render, batch, left)
         return None
 
 
-def _render(batch: plan.PreparedBatch) -> plan.RenderedBatch:
+def _render(batch: plan.PreparedBatch, documents_left: int) -> plan.RenderedBatch:
     try:
-        return plan.render_batch(batch)
+        with TURNS.turn(documents_left):
+            return plan.render_batch(batch)
     finally:
         # Rendering reads no database; should it ever, the connection it opened in this
         # thread would outlive the run: closed here, where it belongs.
