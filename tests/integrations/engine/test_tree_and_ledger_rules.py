@@ -407,8 +407,12 @@ def test_only_this_runs_orders_csv_counts_as_done(run):
     orders = {"kind": BackedUpFile.Kind.ORDERS, "document_uuid": None, "name": "orders.csv"}
     row(earlier, state=BackedUpFile.State.DONE, drive_file_id="csv-earlier", **orders)
 
+    # This run's invoice is in Drive and its CSV is still on its way: not done either.
+    row(run, state=BackedUpFile.State.DONE, drive_file_id="invoice-now")
+    csv_now = row(run, state=BackedUpFile.State.UPLOADING, drive_file_id="csv-now", **orders)
+
     assert ledger(StubDrive(), run).orders_done() is False
-    row(run, state=BackedUpFile.State.DONE, drive_file_id="csv-now", **orders)
+    BackedUpFile.objects.filter(pk=csv_now.pk).update(state=BackedUpFile.State.DONE)
     assert ledger(StubDrive(), run).orders_done() is True
 
 
@@ -562,6 +566,23 @@ def test_an_unfinished_row_whose_copy_landed_in_the_trash_stays_there_and_a_new_
     unfinished.refresh_from_db()
     assert unfinished.state == BackedUpFile.State.IN_TRASH
     assert fresh is not None and (fresh.drive_file_id, fresh.state) == ("new-1", "uploading")
+
+
+def test_a_row_put_in_the_trash_takes_drives_size_writes_no_other_field_and_says_so(run, caplog):
+    unfinished = row(run, size=3)
+    # The row object was read before another path gave the row a new id.
+    BackedUpFile.objects.filter(pk=unfinished.pk).update(drive_file_id="given-7")
+    stored = StoredFile(id="reserved-1", md5=MD5, size=10, trashed=True)
+
+    with caplog.at_level("INFO", logger="integrations.engine.ledger"):
+        ledger(StubDrive(), run).put_in_trash(unfinished, stored)
+
+    unfinished.refresh_from_db()
+    assert (unfinished.state, unfinished.size) == (BackedUpFile.State.IN_TRASH, 10)
+    assert unfinished.drive_file_id == "given-7"
+    assert caplog.messages == [
+        f"Ledger row {unfinished.pk} landed in a trashed folder ({unfinished.folder_path})"
+    ]
 
 
 def test_a_folder_made_moments_ago_that_the_listing_lags_behind_is_reused(integration, settings):
