@@ -54,3 +54,30 @@ def test_no_matching_result_is_said_plainly(tmp_path, capsys):
 
     assert summary.main(["--results", str(root), "integrations.google.*"]) == 1
     assert "No mutmut results match" in capsys.readouterr().out
+
+
+def test_under_a_mutant_the_fastest_tests_run_first(tmp_path, monkeypatch):
+    from types import SimpleNamespace
+
+    from tests.conftest import pytest_collection_modifyitems
+
+    durations = {"slow_night": 3.0, "quick_rule": 0.1}
+    (tmp_path / "mutmut-stats.json").write_text(json.dumps({"duration_by_test": durations}))
+    monkeypatch.chdir(tmp_path)
+
+    def order(mutant: str | None) -> list[str]:
+        if mutant is None:
+            monkeypatch.delenv("MUTANT_UNDER_TEST", raising=False)
+        else:
+            monkeypatch.setenv("MUTANT_UNDER_TEST", mutant)
+        items = [SimpleNamespace(nodeid=n) for n in ("slow_night", "new_test", "quick_rule")]
+        pytest_collection_modifyitems(None, items)
+        return [item.nodeid for item in items]
+
+    assert order("integrations.engine.ledger.x_f__mutmut_3") == [
+        "quick_rule",
+        "slow_night",
+        "new_test",
+    ]
+    # The stats phase and ordinary runs keep pytest's order.
+    assert order("stats") == order(None) == ["slow_night", "new_test", "quick_rule"]
