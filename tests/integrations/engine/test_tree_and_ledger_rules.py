@@ -255,6 +255,46 @@ def test_the_folder_cache_of_another_account_is_not_used(integration):
     assert tree(drive, integration).missing_count([("2026", "11", "Invoices")]) == 4
 
 
+def test_no_folder_to_make_when_every_folder_is_cached_and_nothing_is_listed(integration):
+    for path in ("/", "2026", "2026/11", "2026/11/Invoices"):
+        DriveFolder.objects.create(
+            integration=integration, google_account_id=ACCOUNT, path=path, drive_id=f"id {path}"
+        )
+    drive = StubDrive()
+
+    assert tree(drive, integration).missing_count([("2026", "11", "Invoices")]) == 0
+    assert drive.listed_fields == []
+
+
+@pytest.mark.parametrize(
+    ("listed", "to_make"),
+    [
+        # The root, the year and the month are in Drive: Invoices and Receipts are missing.
+        (3, 2),
+        # Only the root and the year: the month and both of its folders.
+        (2, 3),
+        # Only the root.
+        (1, 4),
+    ],
+)
+def test_the_folders_to_make_are_counted_from_the_listing(integration, settings, listed, to_make):
+    """Nothing cached for this account (an earlier one's cache does not count): the count
+    sizes the id pool's refill, one id per folder to make."""
+    settings.BACKUP_ROOT_FOLDER_NAME = "Backup"
+    DriveFolder.objects.create(
+        integration=integration, google_account_id="acct-0", path="/", drive_id="old-root"
+    )
+    listing = [
+        {"id": "root-1", "name": "Backup", "appProperties": {"path": "/"}, "createdTime": "1"},
+        {"id": "year-1", "name": "2026", "parents": ["root-1"], "createdTime": "2"},
+        {"id": "month-1", "name": "11", "parents": ["year-1"], "createdTime": "3"},
+    ][:listed]
+    folders = tree(StubDrive(listing=listing), integration)
+
+    month = ("2026", "11")
+    assert folders.missing_count([(*month, "Invoices"), (*month, "Receipts")]) == to_make
+
+
 # --- the ledger's rows -----------------------------------------------------------------------
 
 
