@@ -295,6 +295,36 @@ def test_the_folders_to_make_are_counted_from_the_listing(integration, settings,
     assert folders.missing_count([(*month, "Invoices"), (*month, "Receipts")]) == to_make
 
 
+class RefusingDrive(StubDrive):
+    """Refuses every folder create with a 400 that is about neither the id nor the parent."""
+
+    def __init__(self, files: dict[str, StoredFile]) -> None:
+        super().__init__(files)
+        self.creates = 0
+
+    def create_folder(self, folder_id, name, parent_id, properties):
+        self.creates += 1
+        assert self.creates < 5, "the refused create was sent again and again"
+        raise DriveError(ErrorKind.PERMANENT, "HTTP 400 invalid: bad", status=400, reason="invalid")
+
+
+def test_a_folder_create_refused_for_another_reason_fails_after_one_look_at_its_parent(
+    integration,
+):
+    DriveFolder.objects.create(
+        integration=integration, google_account_id=ACCOUNT, path="/", drive_id="root-1"
+    )
+    drive = RefusingDrive({"root-1": StoredFile(id="root-1", name="BaseLinker Backup")})
+    folders = FolderTree(drive, integration, ACCOUNT, ids=StubPool("new-1"))  # type: ignore[arg-type]
+
+    with pytest.raises(DriveError) as refused:
+        folders.folder_id(("2026",))
+
+    assert (refused.value.status, drive.creates) == (400, 1)
+    # Asked whether the parent is gone or trashed: it is neither, so nothing is made again.
+    assert drive.asked == ["root-1"]
+
+
 # --- the ledger's rows -----------------------------------------------------------------------
 
 
@@ -495,6 +525,26 @@ def test_an_unfinished_row_of_the_current_version_is_left_to_the_upload(run, kin
 
     unfinished.refresh_from_db()
     assert (unfinished.state, drive.asked) == (BackedUpFile.State.UPLOADING, [])
+
+
+def test_this_runs_unfinished_csv_is_left_to_the_upload_and_an_earlier_runs_is_settled(run):
+    earlier = BackupRun.objects.create(
+        integration=run.integration,
+        trigger=BackupRun.Trigger.SCHEDULED,
+        status=BackupRun.Status.FAILED,
+    )
+    orders = {"kind": BackedUpFile.Kind.ORDERS, "document_uuid": None, "name": "orders.csv"}
+    this_csv = row(run, drive_file_id="csv-now", **orders)
+    earlier_csv = row(earlier, drive_file_id="csv-earlier", **orders)
+    drive = StubDrive()
+
+    ledger(drive, run).recover_unfinished()
+
+    this_csv.refresh_from_db()
+    earlier_csv.refresh_from_db()
+    assert drive.asked == ["csv-earlier"]
+    assert this_csv.state == BackedUpFile.State.UPLOADING
+    assert earlier_csv.state != BackedUpFile.State.UPLOADING
 
 
 def test_a_row_whose_documents_print_cannot_be_made_is_settled(run, monkeypatch):
