@@ -325,6 +325,53 @@ def test_a_folder_create_refused_for_another_reason_fails_after_one_look_at_its_
     assert drive.asked == ["root-1"]
 
 
+class DriveWithoutTheMonth(StubDrive):
+    """The month folder the cache names was deleted: a create inside it answers 404."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            listing=[
+                {
+                    "id": "root-1",
+                    "name": "Backup",
+                    "appProperties": {"path": "/"},
+                    "createdTime": "1",
+                },
+                {"id": "year-1", "name": "2026", "parents": ["root-1"], "createdTime": "2"},
+            ]
+        )
+        self.made: list[tuple[str, str, str]] = []
+
+    def create_folder(self, folder_id, name, parent_id, properties):
+        if parent_id == "month-old":
+            raise DriveError(
+                ErrorKind.NOT_FOUND, "HTTP 404 notFound", status=404, reason="notFound"
+            )
+        self.made.append((name, parent_id, folder_id))
+        return StoredFile(id=folder_id, name=name, parents=(parent_id,))
+
+
+def test_a_folder_whose_cached_parent_was_deleted_is_made_in_a_new_parent(integration, settings):
+    settings.BACKUP_ROOT_FOLDER_NAME = "Backup"
+    for path, drive_id in (("/", "root-1"), ("2026", "year-1"), ("2026/11", "month-old")):
+        DriveFolder.objects.create(
+            integration=integration, google_account_id=ACCOUNT, path=path, drive_id=drive_id
+        )
+    drive = DriveWithoutTheMonth()
+    folders = FolderTree(drive, integration, ACCOUNT, ids=StubPool("new-1", "new-2"))  # type: ignore[arg-type]
+
+    assert folders.folder_id(("2026", "11", "Invoices")) == "new-1"
+
+    # The month is made again in its year, then Invoices in it under the id it had reserved.
+    assert drive.made == [("11", "year-1", "new-2"), ("Invoices", "new-2", "new-1")]
+    # The listing already showed the month gone: Drive is not asked about it again.
+    assert drive.asked == []
+    cache = dict(
+        DriveFolder.objects.filter(integration=integration).values_list("path", "drive_id")
+    )
+    assert cache["2026/11"] == "new-2" and cache["2026/11/Invoices"] == "new-1"
+
+
 # --- the ledger's rows -----------------------------------------------------------------------
 
 
@@ -519,12 +566,16 @@ def test_an_unfinished_row_of_the_current_version_is_left_to_the_upload(run, kin
     unfinished = row(
         run, kind=kind, document_uuid=document.uuid, fingerprint=pdf.document_fingerprint(document)
     )
+    # A row of an older print of another document, after it: settled all the same.
+    older = row(run, kind=kind, drive_file_id="reserved-2", fingerprint="0" * 64)
     drive = StubDrive()
 
     ledger(drive, run).recover_unfinished()
 
     unfinished.refresh_from_db()
-    assert (unfinished.state, drive.asked) == (BackedUpFile.State.UPLOADING, [])
+    older.refresh_from_db()
+    assert (unfinished.state, drive.asked) == (BackedUpFile.State.UPLOADING, ["reserved-2"])
+    assert older.state != BackedUpFile.State.UPLOADING
 
 
 def test_this_runs_unfinished_csv_is_left_to_the_upload_and_an_earlier_runs_is_settled(run):
