@@ -50,6 +50,16 @@ class StubDrive:
         return [dict(folder) for folder in self.listing]
 
 
+class StubPool:
+    """take() hands out the given ids in order."""
+
+    def __init__(self, *ids: str) -> None:
+        self.ids = list(ids)
+
+    def take(self, record):
+        return record(self.ids.pop(0))
+
+
 @pytest.fixture
 def integration(db) -> GoogleDriveIntegration:
     merchant = Merchant.objects.create(name="Loja Azul")
@@ -372,6 +382,67 @@ def test_a_folder_whose_cached_parent_was_deleted_is_made_in_a_new_parent(integr
     assert cache["2026/11"] == "new-2" and cache["2026/11/Invoices"] == "new-1"
 
 
+class DriveRefusingOneId(StubDrive):
+    """Refuses the reserved id `pooled-1` as unusable; makes the other folders asked for.
+    Its listing lags: it never shows a folder made since the tree was first listed."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            listing=[
+                {
+                    "id": "root-1",
+                    "name": "Backup",
+                    "appProperties": {"path": "/"},
+                    "createdTime": "1",
+                }
+            ]
+        )
+        self.made: list[tuple[str, str, str]] = []
+
+    def create_folder(self, folder_id, name, parent_id, properties):
+        if folder_id == "pooled-1":
+            raise DriveError(
+                ErrorKind.ID_UNUSABLE, "HTTP 400 invalid", status=400, reason="invalid"
+            )
+        self.made.append((name, parent_id, folder_id))
+        self.files[folder_id] = StoredFile(id=folder_id, name=name, parents=(parent_id,))
+        return self.files[folder_id]
+
+    def find_landed(self, properties, parent_id, name):
+        return None
+
+
+class PoolThatDrops(StubPool):
+    def __init__(self, *ids: str) -> None:
+        super().__init__(*ids)
+        self.refused_ids: list[str] = []
+
+    def refused(self, drive_id: str) -> bool:
+        self.refused_ids.append(drive_id)
+        return True
+
+
+def test_a_refused_folder_id_is_replaced_and_the_folder_made_is_kept_though_not_listed(
+    integration, settings
+):
+    settings.BACKUP_ROOT_FOLDER_NAME = "Backup"
+    DriveFolder.objects.create(
+        integration=integration, google_account_id=ACCOUNT, path="/", drive_id="root-1"
+    )
+    drive, pool = DriveRefusingOneId(), PoolThatDrops("pooled-1", "fresh-2")
+    folders = FolderTree(drive, integration, ACCOUNT, ids=pool)  # type: ignore[arg-type]
+
+    assert folders.folder_id(("2026",)) == "fresh-2"
+    assert (pool.refused_ids, drive.made) == (["pooled-1"], [("2026", "root-1", "fresh-2")])
+    assert DriveFolder.objects.get(integration=integration, path="2026").drive_id == "fresh-2"
+
+    # Listed again (something below was trashed): the year made this run is not in the
+    # listing yet, and is kept rather than made twice.
+    folders.recover(("2026", "11"))
+    assert folders.folder_id(("2026",)) == "fresh-2"
+    assert len(drive.made) == 1
+
+
 # --- the ledger's rows -----------------------------------------------------------------------
 
 
@@ -438,16 +509,6 @@ def test_an_unfinished_row_of_an_older_version_is_settled_from_what_drive_holds(
     assert drive.asked == ["reserved-1"]
     if state == BackedUpFile.State.DONE:
         assert unfinished.completed_at is not None and unfinished.run == other_run
-
-
-class StubPool:
-    """take() hands out the given ids in order."""
-
-    def __init__(self, *ids: str) -> None:
-        self.ids = list(ids)
-
-    def take(self, record):
-        return record(self.ids.pop(0))
 
 
 def test_a_refused_id_is_replaced_and_nothing_else_of_the_row_is_written(run):
