@@ -443,6 +443,84 @@ def test_a_refused_folder_id_is_replaced_and_the_folder_made_is_kept_though_not_
     assert len(drive.made) == 1
 
 
+class DriveWithTrashedMonth(StubDrive):
+    """The cached month folder is in the trash: what is made in it lands there too, and its
+    id (not listed any more) is refused by nothing. `always_trash`: Drive trashes every
+    folder made under the year as well."""
+
+    def __init__(self, always_trash: bool = False) -> None:
+        super().__init__(
+            listing=[
+                {
+                    "id": "root-1",
+                    "name": "Backup",
+                    "appProperties": {"path": "/"},
+                    "createdTime": "1",
+                },
+                {"id": "year-1", "name": "2026", "parents": ["root-1"], "createdTime": "2"},
+            ]
+        )
+        self.always_trash = always_trash
+        self.made: list[tuple[str, str, str]] = []
+        self.in_use: set[str] = set()
+
+    def create_folder(self, folder_id, name, parent_id, properties):
+        if folder_id in self.in_use:
+            raise DriveError(ErrorKind.ID_IN_USE, "HTTP 409 fileIdInUse", status=409)
+        self.made.append((name, parent_id, folder_id))
+        trashed = parent_id == "month-trashed" or self.always_trash
+        return StoredFile(id=folder_id, name=name, parents=(parent_id,), trashed=trashed)
+
+
+def trashed_month_tree(integration, settings, drive, pool) -> FolderTree:
+    settings.BACKUP_ROOT_FOLDER_NAME = "Backup"
+    for path, drive_id in (("/", "root-1"), ("2026", "year-1"), ("2026/11", "month-trashed")):
+        DriveFolder.objects.create(
+            integration=integration, google_account_id=ACCOUNT, path=path, drive_id=drive_id
+        )
+    return FolderTree(drive, integration, ACCOUNT, ids=pool)  # type: ignore[arg-type]
+
+
+def test_a_folder_that_lands_in_a_trashed_parent_is_made_again_in_a_new_parent(
+    integration, settings
+):
+    drive = DriveWithTrashedMonth()
+    folders = trashed_month_tree(integration, settings, drive, StubPool("new-1", "new-2", "new-3"))
+
+    assert folders.folder_id(("2026", "11", "Invoices")) == "new-3"
+
+    assert drive.made == [
+        ("Invoices", "month-trashed", "new-1"),  # answered trashed: true
+        ("11", "year-1", "new-2"),
+        ("Invoices", "new-2", "new-3"),
+    ]
+    assert folders.created == ["Backup/2026/11", "Backup/2026/11/Invoices"]
+    # The listing showed the month gone: Drive is not asked about it.
+    assert drive.asked == []
+
+
+def test_a_folder_trashed_again_after_its_parent_was_made_again_stops_the_run(
+    integration, settings
+):
+    drive = DriveWithTrashedMonth(always_trash=True)
+    folders = trashed_month_tree(integration, settings, drive, StubPool("new-1", "new-2", "new-3"))
+
+    with pytest.raises(FolderInTrash) as trashed:
+        folders.folder_id(("2026", "11", "Invoices"))
+
+    assert "2026/11" in str(trashed.value)
+
+
+def test_a_folder_id_taken_by_something_unseen_is_spent_and_another_taken(integration, settings):
+    drive = DriveWithTrashedMonth()
+    drive.in_use.add("taken-1")
+    folders = trashed_month_tree(integration, settings, drive, StubPool("taken-1", "new-2"))
+
+    assert folders.folder_id(("2026",)) == "year-1"  # cached, nothing made
+    assert folders.folder_id(("2026", "12")) == "new-2"
+    assert drive.made == [("12", "year-1", "new-2")]
+
+
 # --- the ledger's rows -----------------------------------------------------------------------
 
 
