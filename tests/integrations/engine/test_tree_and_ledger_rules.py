@@ -589,6 +589,22 @@ def test_an_unfinished_row_of_an_older_version_is_settled_from_what_drive_holds(
         assert unfinished.completed_at is not None and unfinished.run == other_run
 
 
+def test_the_row_resumed_is_this_integrations_of_this_account_kind_and_print(run):
+    """Unfinished rows of the same document that another upload owns come first by id: none
+    of them is taken for today's upload."""
+    neighbour = GoogleDriveIntegration.objects.create(
+        merchant=Merchant.objects.create(name="Outra Loja"), google_account_id=ACCOUNT
+    )
+    document = uuid.uuid4()
+    row(run, integration=neighbour, document_uuid=document, drive_file_id="neighbour")
+    row(run, google_account_id="acct-0", document_uuid=document, drive_file_id="old-account")
+    row(run, kind=BackedUpFile.Kind.RECEIPT, document_uuid=document, drive_file_id="receipt")
+    row(run, document_uuid=document, fingerprint="0" * 64, drive_file_id="older-print")
+    mine = row(run, document_uuid=document, drive_file_id="mine")
+
+    assert ledger(StubDrive(), run).unfinished_row(todays_upload(mine, md5=MD5)) == mine
+
+
 def test_a_refused_id_is_replaced_and_nothing_else_of_the_row_is_written(run):
     unfinished = row(run)
     # Written meanwhile by another path (say, a repair settling the row): must stay.
