@@ -335,30 +335,42 @@ def test_a_folder_create_refused_for_another_reason_fails_after_one_look_at_its_
     assert drive.asked == ["root-1"]
 
 
-class DriveWithoutTheMonth(StubDrive):
-    """The month folder the cache names was deleted: a create inside it answers 404."""
+# The root and the year as a listing of our folders shows them (trashed ones are not listed).
+LISTED_ROOT = {"id": "root-1", "name": "Backup", "appProperties": {"path": "/"}, "createdTime": "1"}
+LISTED_YEAR = {"id": "year-1", "name": "2026", "parents": ["root-1"], "createdTime": "2"}
 
-    def __init__(self) -> None:
-        super().__init__(
-            listing=[
-                {
-                    "id": "root-1",
-                    "name": "Backup",
-                    "appProperties": {"path": "/"},
-                    "createdTime": "1",
-                },
-                {"id": "year-1", "name": "2026", "parents": ["root-1"], "createdTime": "2"},
-            ]
-        )
+
+class FolderMakingDrive(StubDrive):
+    """Makes the folders asked for and keeps them. `refusals`: the error a create answers,
+    by the id it asks for or by its parent. A folder made in one of `trashed_parents` (or
+    anywhere, with `always_trash`) lands in the trash."""
+
+    def __init__(
+        self,
+        listing: list[dict],
+        *,
+        refusals: dict[str, DriveError] | None = None,
+        trashed_parents: tuple[str, ...] = (),
+        always_trash: bool = False,
+    ) -> None:
+        super().__init__(listing=listing)
+        self.refusals = refusals or {}
+        self.trashed_parents = trashed_parents
+        self.always_trash = always_trash
         self.made: list[tuple[str, str, str]] = []
 
     def create_folder(self, folder_id, name, parent_id, properties):
-        if parent_id == "month-old":
-            raise DriveError(
-                ErrorKind.NOT_FOUND, "HTTP 404 notFound", status=404, reason="notFound"
-            )
+        refusal = self.refusals.get(folder_id) or self.refusals.get(parent_id)
+        if refusal is not None:
+            raise refusal
         self.made.append((name, parent_id, folder_id))
-        return StoredFile(id=folder_id, name=name, parents=(parent_id,))
+        trashed = self.always_trash or parent_id in self.trashed_parents
+        stored = StoredFile(id=folder_id, name=name, parents=(parent_id,), trashed=trashed)
+        self.files[folder_id] = stored
+        return stored
+
+    def find_landed(self, properties, parent_id, name):
+        return None
 
 
 def test_a_folder_whose_cached_parent_was_deleted_is_made_in_a_new_parent(integration, settings):
@@ -367,7 +379,8 @@ def test_a_folder_whose_cached_parent_was_deleted_is_made_in_a_new_parent(integr
         DriveFolder.objects.create(
             integration=integration, google_account_id=ACCOUNT, path=path, drive_id=drive_id
         )
-    drive = DriveWithoutTheMonth()
+    gone = DriveError(ErrorKind.NOT_FOUND, "HTTP 404 notFound", status=404, reason="notFound")
+    drive = FolderMakingDrive([LISTED_ROOT, LISTED_YEAR], refusals={"month-old": gone})
     folders = FolderTree(drive, integration, ACCOUNT, ids=StubPool("new-1", "new-2"))  # type: ignore[arg-type]
 
     assert folders.folder_id(("2026", "11", "Invoices")) == "new-1"
@@ -380,36 +393,6 @@ def test_a_folder_whose_cached_parent_was_deleted_is_made_in_a_new_parent(integr
         DriveFolder.objects.filter(integration=integration).values_list("path", "drive_id")
     )
     assert cache["2026/11"] == "new-2" and cache["2026/11/Invoices"] == "new-1"
-
-
-class DriveRefusingOneId(StubDrive):
-    """Refuses the reserved id `pooled-1` as unusable; makes the other folders asked for.
-    Its listing lags: it never shows a folder made since the tree was first listed."""
-
-    def __init__(self) -> None:
-        super().__init__(
-            listing=[
-                {
-                    "id": "root-1",
-                    "name": "Backup",
-                    "appProperties": {"path": "/"},
-                    "createdTime": "1",
-                }
-            ]
-        )
-        self.made: list[tuple[str, str, str]] = []
-
-    def create_folder(self, folder_id, name, parent_id, properties):
-        if folder_id == "pooled-1":
-            raise DriveError(
-                ErrorKind.ID_UNUSABLE, "HTTP 400 invalid", status=400, reason="invalid"
-            )
-        self.made.append((name, parent_id, folder_id))
-        self.files[folder_id] = StoredFile(id=folder_id, name=name, parents=(parent_id,))
-        return self.files[folder_id]
-
-    def find_landed(self, properties, parent_id, name):
-        return None
 
 
 class PoolThatDrops(StubPool):
@@ -429,7 +412,10 @@ def test_a_refused_folder_id_is_replaced_and_the_folder_made_is_kept_though_not_
     DriveFolder.objects.create(
         integration=integration, google_account_id=ACCOUNT, path="/", drive_id="root-1"
     )
-    drive, pool = DriveRefusingOneId(), PoolThatDrops("pooled-1", "fresh-2")
+    unusable = DriveError(ErrorKind.ID_UNUSABLE, "HTTP 400 invalid", status=400, reason="invalid")
+    # Its listing lags: it never shows a folder made after the tree was first listed.
+    drive = FolderMakingDrive([LISTED_ROOT], refusals={"pooled-1": unusable})
+    pool = PoolThatDrops("pooled-1", "fresh-2")
     folders = FolderTree(drive, integration, ACCOUNT, ids=pool)  # type: ignore[arg-type]
 
     assert folders.folder_id(("2026",)) == "fresh-2"
@@ -441,35 +427,6 @@ def test_a_refused_folder_id_is_replaced_and_the_folder_made_is_kept_though_not_
     folders.recover(("2026", "11"))
     assert folders.folder_id(("2026",)) == "fresh-2"
     assert len(drive.made) == 1
-
-
-class DriveWithTrashedMonth(StubDrive):
-    """The cached month folder is in the trash: what is made in it lands there too, and its
-    id (not listed any more) is refused by nothing. `always_trash`: Drive trashes every
-    folder made under the year as well."""
-
-    def __init__(self, always_trash: bool = False) -> None:
-        super().__init__(
-            listing=[
-                {
-                    "id": "root-1",
-                    "name": "Backup",
-                    "appProperties": {"path": "/"},
-                    "createdTime": "1",
-                },
-                {"id": "year-1", "name": "2026", "parents": ["root-1"], "createdTime": "2"},
-            ]
-        )
-        self.always_trash = always_trash
-        self.made: list[tuple[str, str, str]] = []
-        self.in_use: set[str] = set()
-
-    def create_folder(self, folder_id, name, parent_id, properties):
-        if folder_id in self.in_use:
-            raise DriveError(ErrorKind.ID_IN_USE, "HTTP 409 fileIdInUse", status=409)
-        self.made.append((name, parent_id, folder_id))
-        trashed = parent_id == "month-trashed" or self.always_trash
-        return StoredFile(id=folder_id, name=name, parents=(parent_id,), trashed=trashed)
 
 
 def trashed_month_tree(integration, settings, drive, pool) -> FolderTree:
@@ -484,7 +441,7 @@ def trashed_month_tree(integration, settings, drive, pool) -> FolderTree:
 def test_a_folder_that_lands_in_a_trashed_parent_is_made_again_in_a_new_parent(
     integration, settings
 ):
-    drive = DriveWithTrashedMonth()
+    drive = FolderMakingDrive([LISTED_ROOT, LISTED_YEAR], trashed_parents=("month-trashed",))
     folders = trashed_month_tree(integration, settings, drive, StubPool("new-1", "new-2", "new-3"))
 
     assert folders.folder_id(("2026", "11", "Invoices")) == "new-3"
@@ -502,7 +459,7 @@ def test_a_folder_that_lands_in_a_trashed_parent_is_made_again_in_a_new_parent(
 def test_a_folder_trashed_again_after_its_parent_was_made_again_stops_the_run(
     integration, settings
 ):
-    drive = DriveWithTrashedMonth(always_trash=True)
+    drive = FolderMakingDrive([LISTED_ROOT, LISTED_YEAR], always_trash=True)
     folders = trashed_month_tree(integration, settings, drive, StubPool("new-1", "new-2", "new-3"))
 
     with pytest.raises(FolderInTrash) as trashed:
@@ -512,8 +469,8 @@ def test_a_folder_trashed_again_after_its_parent_was_made_again_stops_the_run(
 
 
 def test_a_folder_id_taken_by_something_unseen_is_spent_and_another_taken(integration, settings):
-    drive = DriveWithTrashedMonth()
-    drive.in_use.add("taken-1")
+    in_use = DriveError(ErrorKind.ID_IN_USE, "HTTP 409 fileIdInUse", status=409)
+    drive = FolderMakingDrive([LISTED_ROOT, LISTED_YEAR], refusals={"taken-1": in_use})
     folders = trashed_month_tree(integration, settings, drive, StubPool("taken-1", "new-2"))
 
     assert folders.folder_id(("2026",)) == "year-1"  # cached, nothing made
@@ -670,13 +627,18 @@ def test_lost_documents_are_those_with_a_copy_trashed_or_gone(run):
     assert lost == {rows["in_trash"].document_uuid, rows["gone"].document_uuid}
 
 
-def test_only_this_runs_orders_csv_counts_as_done(run):
-    earlier = BackupRun.objects.create(
-        integration=run.integration,
-        trigger=BackupRun.Trigger.SCHEDULED,
-        status=BackupRun.Status.SUCCEEDED,
+ORDERS = {"kind": BackedUpFile.Kind.ORDERS, "document_uuid": None, "name": "orders.csv"}
+
+
+def earlier_run(run: BackupRun, status: str) -> BackupRun:
+    return BackupRun.objects.create(
+        integration=run.integration, trigger=BackupRun.Trigger.SCHEDULED, status=status
     )
-    orders = {"kind": BackedUpFile.Kind.ORDERS, "document_uuid": None, "name": "orders.csv"}
+
+
+def test_only_this_runs_orders_csv_counts_as_done(run):
+    earlier = earlier_run(run, BackupRun.Status.SUCCEEDED)
+    orders = ORDERS
     row(earlier, state=BackedUpFile.State.DONE, drive_file_id="csv-earlier", **orders)
 
     # This run's invoice is in Drive and its CSV is still on its way: not done either.
@@ -734,12 +696,8 @@ def test_an_unfinished_row_of_the_current_version_is_left_to_the_upload(run, kin
 
 
 def test_this_runs_unfinished_csv_is_left_to_the_upload_and_an_earlier_runs_is_settled(run):
-    earlier = BackupRun.objects.create(
-        integration=run.integration,
-        trigger=BackupRun.Trigger.SCHEDULED,
-        status=BackupRun.Status.FAILED,
-    )
-    orders = {"kind": BackedUpFile.Kind.ORDERS, "document_uuid": None, "name": "orders.csv"}
+    earlier = earlier_run(run, BackupRun.Status.FAILED)
+    orders = ORDERS
     this_csv = row(run, drive_file_id="csv-now", **orders)
     earlier_csv = row(earlier, drive_file_id="csv-earlier", **orders)
     drive = StubDrive()
