@@ -241,7 +241,9 @@ def drive_the_night(
             database.sample()
             if finished == len(run_ids):
                 return True, kill
-            next_sample = now + FINISHED_POLL_S
+            # Until the kill, the count is read as often as the threads are sampled: read
+            # once a second, a small night could pass its half, or end, between two reads.
+            next_sample = now + (FINISHED_POLL_S if kill.after_s is not None else DEMAND_SAMPLE_S)
         if now > deadline:
             return False, kill
         demand.sample()
