@@ -134,10 +134,17 @@ def writes_per_account(state: dict, emails: set[str]) -> dict[str, int]:
 
 
 def night_moment() -> dt.datetime:
-    """05:30 of this night in the merchants' zone: after every start moment (0:00-5:00)."""
+    """05:30 of the last night that has ended, in the merchants' zone: after every start
+    moment (0:00-5:00), and never ahead of the clock.
+
+    Before 05:30 it is yesterday's: the dispatcher stamps the runs with this moment, and a
+    moment still ahead would be a sign of life in the future to the take-over of a killed
+    worker's runs, which reads the clock; the bench then waited for runs nobody took over.
+    """
     zone = ZoneInfo(DEFAULT_TIME_ZONE)
-    today = timezone.now().astimezone(zone).date()
-    return dt.datetime.combine(today, dt.time(5, 30), tzinfo=zone)
+    now = timezone.now().astimezone(zone)
+    day = now.date() if now.time() >= dt.time(5, 30) else now.date() - dt.timedelta(days=1)
+    return dt.datetime.combine(day, dt.time(5, 30), tzinfo=zone)
 
 
 class DatabaseCpu:
