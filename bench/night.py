@@ -1,10 +1,10 @@
 """Figures 3 and 4: a whole night of backups through the dispatcher, Redis and real workers.
 
-The bench plays Celery beat: one dispatcher pass at 05:30 (the merchants' local time) of
-tonight, when every integration's start moment has come, queues one run per merchant at
-once — the densest a night can get. The workers are ``celery worker`` processes started as
-production starts them; the fake Google answers with 20 ms latency and enforces 3 writes/s
-per account (403 userRateLimitExceeded beyond its burst).
+The bench plays Celery beat: one dispatcher pass at 05:30 (the merchants' local time) of the
+last night that has ended, when every integration's start moment has come, queues one run
+per merchant at once — the densest a night can get. The workers are ``celery worker``
+processes started as production starts them; the fake Google answers with 20 ms latency and
+enforces 3 writes/s per account (403 userRateLimitExceeded beyond its burst).
 """
 
 from __future__ import annotations
