@@ -68,11 +68,8 @@ def table(by_module: dict[str, Counter[str]]) -> str:
     over the mutants tried and over all mutants (one not run counts as not killed)."""
     header = ("module", "killed", "survived", "no tests", "not run", "tried", "rate", "of all")
     rows = [f"{header[0]:40}" + "".join(f" {h:>9}" for h in header[1:])]
-    total: Counter[str] = Counter()
-    for module, counts in [*sorted(by_module.items()), ("all", None)]:
-        counts = total if counts is None else counts
-        if module != "all":
-            total.update(counts)
+    total = sum(by_module.values(), Counter())
+    for module, counts in [*sorted(by_module.items()), ("all", total)]:
         tried = sum(n for status, n in counts.items() if status != "not run")
         everything = tried + counts["not run"]
         rate = f"{counts['killed'] / tried:.1%}" if tried else "-"
