@@ -230,33 +230,65 @@ def tree_runqueue_wait_seconds(pid: int) -> float:
 
 def cpu_seconds_of_processes_named(fragment: str) -> dict[int, float]:
     """CPU of every live process whose command line contains ``fragment``, by pid."""
-    found: dict[int, float] = {}
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            command = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
-        except OSError:
-            continue
-        if fragment in command:
-            fields = _stat_fields(int(entry.name))
-            if fields is not None:
-                found[int(entry.name)] = (int(fields[11]) + int(fields[12])) / CLOCK_TICKS
-    return found
+    return NamedProcesses(fragment).cpu_seconds()
+
+
+class NamedProcesses:
+    """The processes whose command line contains ``fragment``, for a caller that asks often.
+
+    Pids whose command line does not even name ``program`` are remembered and not read
+    again: a scan of /proc then reads a few command lines instead of all of them. A process
+    title may change after a fork (a PostgreSQL backend's names its database only once it
+    has started), but it keeps naming its program, so no process that may yet match is
+    skipped.
+    """
+
+    def __init__(self, fragment: str, program: str | None = None) -> None:
+        self.fragment = fragment
+        self.program = program
+        self._never: set[int] = set()
+
+    def cpu_seconds(self) -> dict[int, float]:
+        """User + system CPU-seconds of each matching live process, by pid."""
+        found: dict[int, float] = {}
+        for entry in os.scandir("/proc"):
+            if not entry.name.isdigit() or int(entry.name) in self._never:
+                continue
+            pid = int(entry.name)
+            command = _read_proc(f"/proc/{pid}/cmdline").replace(b"\0", b" ")
+            text = command.decode(errors="replace")
+            if self.fragment in text:
+                fields = _stat_fields(pid)
+                if fields is not None:
+                    found[pid] = (int(fields[11]) + int(fields[12])) / CLOCK_TICKS
+            elif self.program is not None and text and self.program not in text:
+                self._never.add(pid)
+        return found
+
+
+def _read_proc(path: str) -> bytes:
+    """A /proc file's bytes, or b"" for a process or thread that has just ended."""
+    try:
+        with open(path, "rb") as file:
+            return file.read()
+    except OSError:
+        return b""
 
 
 def has_runnable_thread(pid: int) -> bool:
     """Whether any thread of the process is running or waiting in the run queue (state R).
 
     A thread waiting for the GIL, a lock, a socket or a sleep is in S: a process with no R
-    thread has nothing for a CPU to do at this moment.
+    thread has nothing for a CPU to do at this moment. Called several times a second during a
+    night, so it reads /proc with plain calls (pathlib's glob cost more than the reading).
     """
-    for stat in Path(f"/proc/{pid}/task").glob("*/stat"):
-        try:
-            text = stat.read_text()
-        except OSError:
-            continue
-        if text[text.rindex(")") + 2] == "R":
+    try:
+        threads = os.listdir(f"/proc/{pid}/task")
+    except OSError:
+        return False
+    for thread in threads:
+        text = _read_proc(f"/proc/{pid}/task/{thread}/stat")
+        if text and text[text.rindex(b")") + 2 : text.rindex(b")") + 3] == b"R":
             return True
     return False
 

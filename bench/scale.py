@@ -49,6 +49,7 @@ from bench.night import (
     DatabaseCpu,
     DemandSampler,
     FakeGoogleControl,
+    idle_to_last_finish,
     night_moment,
     night_summary,
 )
@@ -390,6 +391,7 @@ def _measure(integrations, merchants, moment, control, workers, stage: Stage):
         "wall": time.perf_counter() - wall_before,
         "database_cpu_s": database.seconds(),
     }
+    idle_to_last_finish(usage, demand, report.created)
     states = (state_before, control.state())
     figures = night_summary(
         run_ids=report.created, integrations=integrations, all_done=all_done,
