@@ -9,7 +9,6 @@ supplies random ones (tests/settings.py).
 from __future__ import annotations
 
 import os
-import tempfile
 from datetime import timedelta
 from email.utils import getaddresses
 from pathlib import Path
@@ -22,6 +21,7 @@ from backupsite.logging import base_logging, use_log_format
 from backupsite.settings_helpers import (
     check_fernet_keys,
     csp_source_hash,
+    database_settings,
     file_storage,
     is_loopback,
     read_fake_google_env,
@@ -107,40 +107,7 @@ TEMPLATES = [
 
 WSGI_APPLICATION = "backupsite.wsgi.application"
 
-DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}")}
-DATABASES["default"].setdefault("ATOMIC_REQUESTS", False)
-if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
-    # WAL lets the web process read while a worker writes.
-    DATABASES["default"].setdefault("OPTIONS", {})
-    DATABASES["default"]["OPTIONS"].setdefault(
-        "init_command", "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"
-    )
-    DATABASES["default"]["OPTIONS"].setdefault("transaction_mode", "IMMEDIATE")
-    DATABASES["default"]["OPTIONS"].setdefault("timeout", 20)
-    # Tests with a real Celery worker process share the test database with it, which an
-    # in-memory database cannot do; one file per test process keeps parallel runs apart.
-    DATABASES["default"].setdefault(
-        "TEST",
-        {"NAME": str(Path(tempfile.gettempdir()) / f"drivebackup-test-{os.getpid()}.sqlite3")},
-    )
-elif DATABASE_POOL_MAX_SIZE := env.int("DATABASE_POOL_MAX_SIZE", default=16):
-    # One pool per process (psycopg_pool, through Django). Celery closes a task's connection
-    # before and after every task, and a web request's ends with it: without the pool each
-    # of them started a PostgreSQL backend (about 15 ms of the server's CPU, a fork, an
-    # authentication) for a few dozen statements. At least the threads of one process
-    # (Procfile: 8 per worker, 4 per web process); 0 turns the pool off. A connection is
-    # checked as it is handed out (one round trip), so one that PostgreSQL closed (a restart)
-    # is replaced instead of failing a run; a thread waits at most the timeout for one (the
-    # database down: /readyz answers after it).
-    DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
-    DATABASES["default"].setdefault("OPTIONS", {}).setdefault(
-        "pool",
-        {
-            "min_size": 1,
-            "max_size": DATABASE_POOL_MAX_SIZE,
-            "timeout": env.float("DATABASE_POOL_TIMEOUT_SECONDS", default=5.0),
-        },
-    )
+DATABASES = {"default": database_settings(env, BASE_DIR)}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "accounts.User"

@@ -6,6 +6,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import os
+import tempfile
 from pathlib import Path
 from urllib.parse import parse_qsl, urlsplit
 
@@ -77,3 +78,40 @@ def csp_source_hash(source: str) -> str:
 
 def is_loopback(url: str) -> bool:
     return (urlsplit(url).hostname or "") in {"127.0.0.1", "localhost", "::1"}
+
+
+def database_settings(env: environ.Env, base_dir: Path) -> dict:
+    """The default database from DATABASE_URL (SQLite beside manage.py without one)."""
+    database = env.db("DATABASE_URL", default=f"sqlite:///{base_dir / 'db.sqlite3'}")
+    database.setdefault("ATOMIC_REQUESTS", False)
+    if database["ENGINE"].endswith("sqlite3"):
+        # WAL lets the web process read while a worker writes.
+        options = database.setdefault("OPTIONS", {})
+        options.setdefault("init_command", "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;")
+        options.setdefault("transaction_mode", "IMMEDIATE")
+        options.setdefault("timeout", 20)
+        # Tests with a real Celery worker process share the test database with it, which an
+        # in-memory database cannot do; one file per test process keeps parallel runs apart.
+        database.setdefault(
+            "TEST",
+            {"NAME": str(Path(tempfile.gettempdir()) / f"drivebackup-test-{os.getpid()}.sqlite3")},
+        )
+    elif pool_max_size := env.int("DATABASE_POOL_MAX_SIZE", default=16):
+        # One pool per process (psycopg_pool, through Django). Celery closes a task's
+        # connection before and after every task, and a web request's ends with it: without
+        # the pool each of them started a PostgreSQL backend (about 15 ms of the server's CPU,
+        # a fork, an authentication) for a few dozen statements. At least the threads of one
+        # process (Procfile: 8 per worker, 4 per web process); 0 turns the pool off. A
+        # connection is checked as it is handed out (one round trip), so one that PostgreSQL
+        # closed (a restart) is replaced instead of failing a run; a thread waits at most the
+        # timeout for one (the database down: /readyz answers after it).
+        database["CONN_HEALTH_CHECKS"] = True
+        database.setdefault("OPTIONS", {}).setdefault(
+            "pool",
+            {
+                "min_size": 1,
+                "max_size": pool_max_size,
+                "timeout": env.float("DATABASE_POOL_TIMEOUT_SECONDS", default=5.0),
+            },
+        )
+    return database
