@@ -239,6 +239,10 @@ def run_sections(
                 moment=night.night_moment() + dt.timedelta(days=1),
             ),
         )
+        # The scale section starts workers of its own on the same broker: left running,
+        # these took part of its runs unseen (their CPU counted as other users').
+        for worker in workers:
+            worker.stop()
     if "scale" in options.sections and fake is not None:
         stage = scale.Stage(fake, fake_url, options.pool, options.workers, children)
         results["scale"] = scale.scale_figures(options.scale_merchants, stage)

@@ -251,6 +251,15 @@ def idle_to_last_finish(usage: dict[str, float], demand: DemandSampler, run_ids:
         )
 
 
+def celery_workers_answering() -> list[str]:
+    """The Celery workers that answer a ping on the bench's broker, by node name (a name
+    twice: two processes under one name). A night's figures count only the workers the bench
+    started for it; any other one takes runs whose CPU nobody counts."""
+    from backupsite.celery import app
+
+    return sorted(name for reply in app.control.ping(timeout=1.0) for name in reply)
+
+
 def wait_for_runs(
     run_ids: list[int],
     database: DatabaseCpu,
@@ -302,6 +311,7 @@ def run_night(
     control = FakeGoogleControl(fake_url)
     meter = Meter(workers, fake)
     state_before = control.state()
+    answering = celery_workers_answering()
     database = DatabaseCpu()
     demand = DemandSampler(workers)
     before = meter.read()
@@ -322,6 +332,7 @@ def run_night(
         workers_count=len(workers),
         pool=pool,
     )
+    figures["celery_workers_answering"] = answering
     figures["fake_google_peak_concurrency"] = state.get("peak_concurrency")
     figures["workers_runnable_share"] = demand.share()
     figures["workers_runnable_samples"] = demand.samples

@@ -49,6 +49,7 @@ from bench.night import (
     DatabaseCpu,
     DemandSampler,
     FakeGoogleControl,
+    celery_workers_answering,
     idle_to_last_finish,
     night_moment,
     night_summary,
@@ -369,6 +370,7 @@ def _measure(integrations, merchants, moment, control, workers, stage: Stage):
     fake = stage.fake
     emails = {i.google_email for i in integrations}
     state_before = control.state()
+    answering = celery_workers_answering()
     database = DatabaseCpu()
     watch = WorkerWatch(list(workers))
     demand = DemandSampler(list(workers))
@@ -399,6 +401,7 @@ def _measure(integrations, merchants, moment, control, workers, stage: Stage):
         pool=stage.pool,
     )  # fmt: skip
     figures.update(copies_in_drive(states[1], emails, [m.pk for m in merchants]))
+    figures["celery_workers_answering"] = answering
     figures["worker_peak_rss_mib"] = max(watch.peak_rss.values(), default=None)
     figures["worker_peak_rss_mib_by_process"] = sorted(watch.peak_rss.values())
     figures["workers_runnable_share"] = demand.share()

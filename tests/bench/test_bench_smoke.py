@@ -93,6 +93,7 @@ def test_bench_prints_the_table_and_writes_the_same_figures_as_json(bench_run):
     assert night["all_finished"] and night["runs_by_status"] == {"succeeded": 2}
     assert night["files_uploaded"] > 0 and night["requests"]["writes"] > 0
     assert night["lower_bound"]["bound_s"] > 0
+    assert len(night["celery_workers_answering"]) == 1  # --workers 1
     next_night = figures["next_night"]
     assert next_night["runs_by_status"] == {"succeeded": 2}
     # Two invoices, a receipt and the orders CSV per merchant, all new since the first night.
@@ -114,6 +115,9 @@ def test_the_scale_night_survives_a_killed_worker_with_every_document_once(bench
     assert scale["kill"]["signal"] == "SIGKILL"
     assert 3 <= scale["kill"]["after_runs_finished"] < 6
     assert len(scale["worker_peak_rss_mib_by_process"]) == 2
+    # Only the scale night's own worker took its runs: the nights' worker was stopped before
+    # (left running on the same broker, it took runs whose CPU nobody counted).
+    assert len(scale["celery_workers_answering"]) == 1  # --workers 1
     # A day's documents each (2 invoices, 1 receipt) and the orders CSV, each in Drive once.
     assert scale["documents"] == scale["documents_in_drive"] == 6 * 3
     assert scale["orders_csvs"] == 6
