@@ -6,6 +6,7 @@ import os
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import pytest
 
@@ -51,6 +52,11 @@ def sleeper():
     child = subprocess.Popen(
         [sys.executable, "-c", "import time, sys; time.sleep(60)", "night-meter-probe"]
     )
+    # Until the exec, /proc shows the parent's command line (or none): wait for the child's.
+    deadline = time.monotonic() + 30
+    while b"night-meter-probe" not in Path(f"/proc/{child.pid}/cmdline").read_bytes():
+        assert time.monotonic() < deadline, "the probe process never started"
+        time.sleep(0.01)
     yield child
     child.kill()
     child.wait()
