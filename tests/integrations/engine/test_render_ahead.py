@@ -8,7 +8,7 @@ import threading
 import pytest
 
 from documents import pdf
-from integrations.engine import plan
+from integrations.engine import pipeline, plan
 from integrations.engine.run import execute_run
 from integrations.engine.upload import Uploader
 from integrations.models import BackedUpFile, BackupRun
@@ -66,6 +66,43 @@ def test_the_next_batch_renders_while_the_first_uploads(
         f"upload {docs[0].number}"
     )
     assert set(BackedUpFile.objects.values_list("state", flat=True)) == {"done"}
+
+
+def test_renders_run_one_step_ahead_of_the_uploads_not_one_batch(
+    engine, documents_only, merchant, monkeypatch
+):
+    # Read in batches of four, rendered in steps of two. A whole batch ahead, every run left
+    # at the end of a night held a rendered batch still to upload and nothing to render.
+    monkeypatch.setattr(plan, "RENDER_BATCH_SIZE", 4)
+    monkeypatch.setattr(pipeline, "RENDER_STEP_DOCUMENTS", 2)
+    docs = [invoice(merchant, f"FV {n}/11/2026", NOV + dt.timedelta(days=n)) for n in range(1, 8)]
+    events: list[tuple[str, int]] = []
+    render_batch, upload = plan.render_batch, Uploader.upload
+
+    def watched_render(batch):
+        events.append(("render", len(batch.pending)))
+        return render_batch(batch)
+
+    def watched_upload(self, item):
+        events.append(("upload", [d.number for d in docs].index(item.number)))
+        upload(self, item)
+
+    monkeypatch.setattr(plan, "render_batch", watched_render)
+    monkeypatch.setattr(Uploader, "upload", watched_upload)
+
+    run, outcome = run_backup(documents_only)
+
+    assert outcome.status == BackupRun.Status.SUCCEEDED
+    assert run.files_uploaded == 7
+    assert documents_in_drive(engine) == {str(d.uuid): 1 for d in docs}
+    # Batches of 4 and 3 documents, each rendered in steps of at most two.
+    assert [size for what, size in events if what == "render"] == [2, 2, 2, 1]
+    assert [index for what, index in events if what == "upload"] == list(range(7))
+    for position, (what, index) in enumerate(events):
+        if what == "upload":
+            started = sum(size for w, size in events[:position] if w == "render")
+            # Renders started by then: the document's own step and at most the next one.
+            assert started <= min(7, (index // 2 + 2) * 2), (index, events)
 
 
 def test_a_document_that_cannot_be_rendered_fails_alone_in_a_later_batch(
