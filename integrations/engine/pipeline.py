@@ -17,28 +17,34 @@ documents (items prefetched) and returns bytes, so the ledger's order of states 
 reserved before its upload, completed after it) and the exactly-once rule are untouched. At
 most two steps are held at once: the one being uploaded and the one being rendered.
 
-The runs of one worker process take turns to render (`RenderTurns`): the run with the most
-documents still to render goes first. A run's uploads are paced at 3 writes/s, so a run that
-falls behind cannot catch up once the others are done; served in turn of arrival, the runs
-started last finished alone at the end of a night with the CPU idle. Served this way, the run
-furthest behind renders as fast as its uploads go, and the others fill the CPU meanwhile.
+The runs of one worker process take turns to render (`RenderTurns`). A run's uploads are
+paced at 3 writes/s, so a run started late cannot catch up once the others are done: the
+night waits for its last runs' paced uploads (about 21 s for 67 writes) with the CPU idle.
+Two rules keep the CPU busy until the end:
+- while runs wait in the queue for a worker thread (`RunsWaiting`), the run with the fewest
+  documents left goes first: it ends sooner and frees its thread, so the night's last runs
+  start earlier and the runs in flight keep more work for the end;
+- once none waits, the run with the most documents left goes first: the run furthest
+  behind renders as fast as its uploads go, and the others fill the CPU meanwhile.
 """
 
 from __future__ import annotations
 
 import dataclasses
-import heapq
 import itertools
 import threading
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from types import TracebackType
 
 from django.db import connections
+from django.db.models import Q
+from django.utils import timezone
 
 from integrations.engine import plan
-from integrations.models import GoogleDriveIntegration
+from integrations.models import BackupRun, GoogleDriveIntegration
 
 Batch = tuple[plan.PreparedBatch, "Future[plan.RenderedBatch]"]
 
@@ -47,32 +53,40 @@ RENDER_STEP_DOCUMENTS = 5
 
 
 class RenderTurns:
-    """One render at a time in this process; among the runs waiting, the one with the most
-    documents left goes first, and equals in the order they asked."""
+    """One render at a time in this process, given to one of the runs waiting for it.
+
+    While runs still wait for a worker, the run with the fewest documents left goes first: it
+    finishes sooner and frees its worker thread for a waiting run, so the night's last runs
+    start early enough for their paced uploads. Once none waits, the run with the most left
+    goes first: the last runs started are the ones the night waits for. Equals go in the
+    order they asked.
+    """
 
     def __init__(self) -> None:
         self._changed = threading.Condition()
         self._waiting: list[tuple[int, int]] = []
         self._arrivals = itertools.count()
         self._busy = False
+        self._shortest_first = False
 
     @contextmanager
-    def turn(self, documents_left: int) -> Iterator[None]:
-        """Wait for this render's turn and hold it inside the block."""
-        place = (-documents_left, next(self._arrivals))
+    def turn(self, documents_left: int, *, runs_waiting: bool = False) -> Iterator[None]:
+        """Wait for this render's turn and hold it inside the block. ``runs_waiting``: runs
+        wait for a worker thread (the caller's latest look at the queue)."""
+        place = (documents_left, next(self._arrivals))
         with self._changed:
-            heapq.heappush(self._waiting, place)
+            self._shortest_first = runs_waiting
+            self._waiting.append(place)
             try:
-                while self._busy or self._waiting[0] != place:
+                while self._busy or self._next_place() != place:
                     self._changed.wait()
             except BaseException:
                 # Interrupted while waiting: leave the queue so the others are not stuck
                 # behind a place nobody will take.
                 self._waiting.remove(place)
-                heapq.heapify(self._waiting)
                 self._changed.notify_all()
                 raise
-            heapq.heappop(self._waiting)
+            self._waiting.remove(place)
             self._busy = True
         try:
             yield
@@ -81,8 +95,42 @@ class RenderTurns:
                 self._busy = False
                 self._changed.notify_all()
 
+    def _next_place(self) -> tuple[int, int]:
+        if self._shortest_first:
+            return min(self._waiting)
+        return min(self._waiting, key=lambda place: (-place[0], place[1]))
+
+
+class RunsWaiting:
+    """Whether runs wait in the queue for a worker thread, looked up at most every
+    ``every_s`` seconds per process (one query)."""
+
+    def __init__(self, every_s: float = 2.0, clock: Callable[[], float] = time.monotonic) -> None:
+        self.every_s = every_s
+        self.clock = clock
+        self._lock = threading.Lock()
+        self._checked_at = -float("inf")
+        self._answer = False
+
+    def __call__(self) -> bool:
+        now = self.clock()
+        with self._lock:
+            if now - self._checked_at < self.every_s:
+                return self._answer
+            self._checked_at = now
+        # Served by the partial index of active runs; a run postponed for a retry waits for
+        # its time, not for a worker.
+        answer = (
+            BackupRun.objects.filter(status=BackupRun.Status.QUEUED)
+            .filter(Q(not_before__isnull=True) | Q(not_before__lte=timezone.now()))
+            .exists()
+        )
+        self._answer = answer
+        return answer
+
 
 TURNS = RenderTurns()
+RUNS_WAITING = RunsWaiting()
 
 
 class RenderAhead:
@@ -148,7 +196,7 @@ class RenderAhead:
         if step is None:
             return None
         left, self._left = self._left, self._left - len(step.pending)
-        return step, self._executor.submit(_render, step, left)
+        return step, self._executor.submit(_render, step, left, RUNS_WAITING())
 
     def _next_step(self) -> plan.PreparedBatch | None:
         while (step := next(self._steps, None)) is None:
@@ -169,9 +217,11 @@ def steps_of(batch: plan.PreparedBatch, size: int) -> Iterator[plan.PreparedBatc
         yield dataclasses.replace(batch, pending=batch.pending[start : start + size])
 
 
-def _render(batch: plan.PreparedBatch, documents_left: int) -> plan.RenderedBatch:
+def _render(
+    batch: plan.PreparedBatch, documents_left: int, runs_waiting: bool
+) -> plan.RenderedBatch:
     try:
-        with TURNS.turn(documents_left):
+        with TURNS.turn(documents_left, runs_waiting=runs_waiting):
             return plan.render_batch(batch)
     finally:
         # Rendering reads no database; should it ever, the connection it opened in this

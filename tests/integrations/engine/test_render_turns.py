@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import threading
 
 import pytest
+from django.utils import timezone
 
 from integrations.engine import pipeline, plan
+from integrations.models import BackupRun
 
 from .helpers import run_backup
 from .test_render_ahead import batches_of_two, five_invoices  # noqa: F401 (fixture)
@@ -54,6 +57,71 @@ def test_the_run_with_most_documents_left_renders_first():
         thread.join(WAIT_S)
 
     assert served == [60, 41, 20, 3]
+
+
+def test_while_runs_wait_for_a_worker_the_run_with_fewest_documents_left_renders_first():
+    turns = pipeline.RenderTurns()
+    served: list[int] = []
+
+    def render(left: int):
+        def take_turn() -> None:
+            with turns.turn(left, runs_waiting=True):
+                served.append(left)
+
+        return take_turn
+
+    with turns.turn(documents_left=1_000, runs_waiting=True):
+        threads = start_waiting(turns, [render(n) for n in (41, 3, 60, 20)])
+    for thread in threads:
+        thread.join(WAIT_S)
+
+    # It frees its worker thread soonest for a run that waits.
+    assert served == [3, 20, 41, 60]
+
+
+def test_once_no_run_waits_the_most_documents_left_go_first_again():
+    turns = pipeline.RenderTurns()
+    served: list[int] = []
+
+    def render(left: int, runs_waiting: bool):
+        def take_turn() -> None:
+            with turns.turn(left, runs_waiting=runs_waiting):
+                served.append(left)
+
+        return take_turn
+
+    with turns.turn(documents_left=1_000, runs_waiting=True):
+        # The last to ask saw the queue empty: the order changes for every run waiting.
+        renders = [render(3, True), render(60, True), render(20, False)]
+        threads = start_waiting(turns, renders)
+    for thread in threads:
+        thread.join(WAIT_S)
+
+    assert served == [60, 20, 3]
+
+
+def test_runs_waiting_reads_the_queue_at_most_every_few_seconds(engine, documents_only):
+    now = [100.0]
+    waiting = pipeline.RunsWaiting(every_s=2.0, clock=lambda: now[0])
+    queued = BackupRun.objects.create(
+        integration=documents_only, trigger=BackupRun.Trigger.SCHEDULED
+    )
+    assert waiting() is True
+    queued.status = BackupRun.Status.RUNNING
+    queued.save(update_fields=["status"])
+    now[0] += 1.9
+    assert waiting() is True  # the answer of 1.9 s ago
+    now[0] += 0.2
+    assert waiting() is False
+    # Postponed for a retry, it waits for its time, not for a worker.
+    BackupRun.objects.filter(pk=queued.pk).update(
+        status=BackupRun.Status.QUEUED, not_before=timezone.now() + dt.timedelta(minutes=5)
+    )
+    now[0] += 2.0
+    assert waiting() is False
+    BackupRun.objects.filter(pk=queued.pk).update(not_before=timezone.now())
+    now[0] += 2.0
+    assert waiting() is True
 
 
 def test_equals_render_in_the_order_they_asked_and_one_at_a_time():
@@ -121,9 +189,9 @@ def test_a_run_asks_for_each_batch_with_the_documents_it_has_left(
     asked: list[int] = []
     turn = pipeline.TURNS.turn
 
-    def recorded_turn(documents_left: int):
+    def recorded_turn(documents_left: int, *, runs_waiting: bool = False):
         asked.append(documents_left)
-        return turn(documents_left)
+        return turn(documents_left, runs_waiting=runs_waiting)
 
     monkeypatch.setattr(pipeline.TURNS, "turn", recorded_turn)
 
@@ -133,3 +201,28 @@ def test_a_run_asks_for_each_batch_with_the_documents_it_has_left(
     # Batches of two: 5 documents left, then 3, then the last one.
     assert asked == [5, 3, 1]
     assert plan.RENDER_BATCH_SIZE == 2
+
+
+def test_a_run_tells_its_turns_whether_runs_wait_for_a_worker(
+    engine,
+    documents_only,
+    merchant,
+    batches_of_two,  # noqa: F811
+    monkeypatch,
+):
+    five_invoices(merchant)
+    asked: list[bool] = []
+    turn = pipeline.TURNS.turn
+    answers = iter([True, True, False])
+
+    def recorded_turn(documents_left: int, *, runs_waiting: bool = False):
+        asked.append(runs_waiting)
+        return turn(documents_left, runs_waiting=runs_waiting)
+
+    monkeypatch.setattr(pipeline.TURNS, "turn", recorded_turn)
+    monkeypatch.setattr(pipeline, "RUNS_WAITING", lambda: next(answers))
+
+    run, _ = run_backup(documents_only)
+
+    assert run.files_uploaded == 5
+    assert asked == [True, True, False]
