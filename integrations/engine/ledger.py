@@ -21,6 +21,8 @@ from __future__ import annotations
 import logging
 from typing import Literal
 
+from django.db import IntegrityError
+from django.db.models import Q
 from django.utils import timezone
 
 from documents import pdf
@@ -54,6 +56,7 @@ class Ledger:
         self.account = account
         self.client = client
         self.ids = ids
+        self._unfinished: dict[tuple, BackedUpFile] | None = None
 
     def _rows(self):
         return BackedUpFile.objects.filter(
@@ -62,7 +65,7 @@ class Ledger:
 
     # --- reserving ------------------------------------------------------------------------
 
-    def reserve(self, upload: Upload) -> BackedUpFile | None:
+    def reserve(self, upload: Upload, *, reread: bool = False) -> BackedUpFile | None:
         """The committed "uploading" row for this upload; None if it already landed."""
         row = self.unfinished_row(upload)
         if row is not None:
@@ -80,6 +83,18 @@ class Ledger:
                 self.put_in_trash(row)
             else:
                 self.fail(row)
+        try:
+            return self._new_row(upload)
+        except IntegrityError:
+            if reread:
+                raise
+            # This document version got a live row after the run read its unfinished rows
+            # (a worker that lost the integration's lock, still at work): read them again and
+            # continue from that row, as a later attempt would.
+            self._unfinished = None
+            return self.reserve(upload, reread=True)
+
+    def _new_row(self, upload: Upload) -> BackedUpFile:
         return self.ids.take(
             lambda drive_id: BackedUpFile.objects.create(
                 integration=self.integration,
@@ -98,12 +113,23 @@ class Ledger:
         )
 
     def unfinished_row(self, upload: Upload) -> BackedUpFile | None:
-        rows = self._rows().filter(kind=upload.kind, state=BackedUpFile.State.UPLOADING)
-        if upload.document_uuid:
-            rows = rows.filter(document_uuid=upload.document_uuid, fingerprint=upload.fingerprint)
-        else:
-            rows = rows.filter(run=self.run)
-        return rows.first()
+        """The "uploading" row an earlier attempt left for this upload, if any.
+
+        The rows are read once per run, not once per file (a query for each of thousands of
+        files): under the integration's lock nothing else adds any, and the unique live row
+        per document version catches a worker that lost the lock (see reserve). Each row is
+        handed out once: whatever reserve makes of it, it is no longer unfinished.
+        """
+        if self._unfinished is None:
+            self._unfinished = {
+                _unfinished_key(row.kind, row.document_uuid, row.fingerprint, row.run_id): row
+                for row in self._rows()
+                .filter(state=BackedUpFile.State.UPLOADING)
+                .filter(Q(document_uuid__isnull=False) | Q(run=self.run))
+                .order_by("-id")
+            }
+        key = _unfinished_key(upload.kind, upload.document_uuid, upload.fingerprint, self.run.pk)
+        return self._unfinished.pop(key, None)
 
     def give_new_id(self, row: BackedUpFile) -> None:
         """The row's id was refused (nothing was created under it): it holds another one."""
@@ -212,6 +238,13 @@ class Ledger:
         row.state = BackedUpFile.State.IN_TRASH
         row.save(update_fields=["state", "size"])
         logger.info("Ledger row %s landed in a trashed folder (%s)", row.pk, row.folder_path)
+
+
+def _unfinished_key(kind: str, document_uuid, fingerprint: str, run_id: int | None) -> tuple:
+    """A document's version, or the orders export of one run."""
+    if document_uuid:
+        return (kind, document_uuid, fingerprint)
+    return (kind, None, run_id)
 
 
 def _is_current_version(row: BackedUpFile) -> bool:

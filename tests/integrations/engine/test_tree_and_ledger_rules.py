@@ -11,6 +11,8 @@ import logging
 import uuid
 
 import pytest
+from django.db import connection, transaction
+from django.test.utils import CaptureQueriesContext
 
 from accounts.models import Merchant
 from integrations.engine.folders import (
@@ -58,6 +60,14 @@ class StubPool:
 
     def take(self, record):
         return record(self.ids.pop(0))
+
+
+class AtomicPool(StubPool):
+    """take() in a transaction of its own, as DriveIdPool's: a refused row leaves none."""
+
+    def take(self, record):
+        with transaction.atomic():
+            return super().take(record)
 
 
 @pytest.fixture
@@ -560,6 +570,33 @@ def test_the_row_resumed_is_this_integrations_of_this_account_kind_and_print(run
     mine = row(run, document_uuid=document, drive_file_id="mine")
 
     assert ledger(StubDrive(), run).unfinished_row(todays_upload(mine, md5=MD5)) == mine
+
+
+def test_unfinished_rows_are_read_once_per_run_and_each_handed_out_once(run):
+    first, second = row(run), row(run, drive_file_id="reserved-2")
+    ledger_ = ledger(StubDrive(), run)
+
+    with CaptureQueriesContext(connection) as queries:
+        assert ledger_.unfinished_row(todays_upload(first, md5=MD5)) == first
+        assert ledger_.unfinished_row(todays_upload(second, md5=MD5)) == second
+    assert len(queries) == 1
+    # Already handed out: reserve decided what became of it.
+    assert ledger_.unfinished_row(todays_upload(first, md5=MD5)) is None
+
+
+def test_a_row_reserved_after_the_run_read_the_ledger_is_continued_not_doubled(run):
+    """A worker that lost the integration's lock reserved the same document version after
+    this run read its unfinished rows: the unique live row refuses a second one, and the
+    run continues from the other's row instead of failing."""
+    document = uuid.uuid4()
+    ledger_ = Ledger(run, run.integration, ACCOUNT, StubDrive(), AtomicPool("new-1"))
+    assert ledger_.unfinished_row(todays_upload(row(run), md5=MD5)) is not None  # rows read
+    stale = row(run, document_uuid=document, drive_file_id="stale-1")
+
+    again = ledger_.reserve(todays_upload(stale, md5=MD5))
+
+    assert again is not None and again.pk == stale.pk
+    assert BackedUpFile.objects.filter(document_uuid=document).count() == 1
 
 
 def test_a_refused_id_is_replaced_and_nothing_else_of_the_row_is_written(run):
