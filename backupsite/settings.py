@@ -236,7 +236,7 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # The threads pool has no time limits and ignores max-tasks/memory-per-child: runs bound their
 # own HTTP calls, and the dispatcher rescues a run whose heartbeat stopped.
 CELERY_WORKER_POOL = env("CELERY_WORKER_POOL", default="threads")
-CELERY_WORKER_CONCURRENCY = env.int("CELERY_WORKER_CONCURRENCY", default=8)
+CELERY_WORKER_CONCURRENCY = env.int("CELERY_WORKER_CONCURRENCY", default=12)
 # The dispatcher has a queue of its own. Behind a night's backlog of runs it would wait, and
 # expire unrun (beat sends it with expires=interval): accounts of later time zones would not be
 # queued and runs of dead workers not taken over until the backlog drained. Every worker

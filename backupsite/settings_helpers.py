@@ -101,7 +101,7 @@ def database_settings(env: environ.Env, base_dir: Path) -> dict:
         # connection before and after every task, and a web request's ends with it: without
         # the pool each of them started a PostgreSQL backend (about 15 ms of the server's CPU,
         # a fork, an authentication) for a few dozen statements. At least the threads of one
-        # process (Procfile: 8 per worker, 4 per web process); 0 turns the pool off. A
+        # process (Procfile: 12 per worker, 4 per web process); 0 turns the pool off. A
         # connection is checked as it is handed out (one round trip), so one that PostgreSQL
         # closed (a restart) is replaced instead of failing a run; a thread waits at most the
         # timeout for one (the database down: /readyz answers after it).
