@@ -39,47 +39,9 @@ def start_waiting(turns: pipeline.RenderTurns, renders: list) -> list[threading.
     return threads
 
 
-def test_the_run_with_most_documents_left_renders_first():
-    turns = pipeline.RenderTurns()
-    served: list[int] = []
-
-    def render(left: int):
-        def take_turn() -> None:
-            with turns.turn(left):
-                served.append(left)
-
-        return take_turn
-
-    with turns.turn(documents_left=1_000):
-        threads = start_waiting(turns, [render(n) for n in (3, 60, 20, 41)])
-        assert served == []
-    for thread in threads:
-        thread.join(WAIT_S)
-
-    assert served == [60, 41, 20, 3]
-
-
-def test_while_runs_wait_for_a_worker_the_run_with_fewest_documents_left_renders_first():
-    turns = pipeline.RenderTurns()
-    served: list[int] = []
-
-    def render(left: int):
-        def take_turn() -> None:
-            with turns.turn(left, runs_waiting=True):
-                served.append(left)
-
-        return take_turn
-
-    with turns.turn(documents_left=1_000, runs_waiting=True):
-        threads = start_waiting(turns, [render(n) for n in (41, 3, 60, 20)])
-    for thread in threads:
-        thread.join(WAIT_S)
-
-    # It frees its worker thread soonest for a run that waits.
-    assert served == [3, 20, 41, 60]
-
-
-def test_once_no_run_waits_the_most_documents_left_go_first_again():
+def served_order(asks: list[tuple[int, bool]], *, holder_saw_runs_waiting: bool) -> list[int]:
+    """The order in which renders asking (documents left, runs waiting) one after the other,
+    while another render holds the turn, get their turns."""
     turns = pipeline.RenderTurns()
     served: list[int] = []
 
@@ -90,14 +52,29 @@ def test_once_no_run_waits_the_most_documents_left_go_first_again():
 
         return take_turn
 
-    with turns.turn(documents_left=1_000, runs_waiting=True):
-        # The last to ask saw the queue empty: the order changes for every run waiting.
-        renders = [render(3, True), render(60, True), render(20, False)]
-        threads = start_waiting(turns, renders)
+    with turns.turn(documents_left=1_000, runs_waiting=holder_saw_runs_waiting):
+        threads = start_waiting(turns, [render(*ask) for ask in asks])
+        assert served == []
     for thread in threads:
         thread.join(WAIT_S)
+    return served
 
-    assert served == [60, 20, 3]
+
+def test_the_run_with_most_documents_left_renders_first():
+    asks = [(n, False) for n in (3, 60, 20, 41)]
+    assert served_order(asks, holder_saw_runs_waiting=False) == [60, 41, 20, 3]
+
+
+def test_while_runs_wait_for_a_worker_the_run_with_fewest_documents_left_renders_first():
+    asks = [(n, True) for n in (41, 3, 60, 20)]
+    # It frees its worker thread soonest for a run that waits.
+    assert served_order(asks, holder_saw_runs_waiting=True) == [3, 20, 41, 60]
+
+
+def test_once_no_run_waits_the_most_documents_left_go_first_again():
+    # The last to ask saw the queue empty: the order changes for every render waiting.
+    asks = [(3, True), (60, True), (20, False)]
+    assert served_order(asks, holder_saw_runs_waiting=True) == [60, 20, 3]
 
 
 def test_runs_waiting_reads_the_queue_at_most_every_few_seconds(engine, documents_only):
@@ -178,7 +155,7 @@ def test_a_render_interrupted_while_waiting_leaves_the_queue(monkeypatch):
         pass
 
 
-def test_a_run_asks_for_each_batch_with_the_documents_it_has_left(
+def test_a_run_asks_for_each_step_with_its_documents_left_and_what_the_queue_said(
     engine,
     documents_only,
     merchant,
@@ -186,37 +163,12 @@ def test_a_run_asks_for_each_batch_with_the_documents_it_has_left(
     monkeypatch,
 ):
     five_invoices(merchant)
-    asked: list[int] = []
-    turn = pipeline.TURNS.turn
-
-    def recorded_turn(documents_left: int, *, runs_waiting: bool = False):
-        asked.append(documents_left)
-        return turn(documents_left, runs_waiting=runs_waiting)
-
-    monkeypatch.setattr(pipeline.TURNS, "turn", recorded_turn)
-
-    run, _ = run_backup(documents_only)
-
-    assert run.files_uploaded == 5
-    # Batches of two: 5 documents left, then 3, then the last one.
-    assert asked == [5, 3, 1]
-    assert plan.RENDER_BATCH_SIZE == 2
-
-
-def test_a_run_tells_its_turns_whether_runs_wait_for_a_worker(
-    engine,
-    documents_only,
-    merchant,
-    batches_of_two,  # noqa: F811
-    monkeypatch,
-):
-    five_invoices(merchant)
-    asked: list[bool] = []
+    asked: list[tuple[int, bool]] = []
     turn = pipeline.TURNS.turn
     answers = iter([True, True, False])
 
     def recorded_turn(documents_left: int, *, runs_waiting: bool = False):
-        asked.append(runs_waiting)
+        asked.append((documents_left, runs_waiting))
         return turn(documents_left, runs_waiting=runs_waiting)
 
     monkeypatch.setattr(pipeline.TURNS, "turn", recorded_turn)
@@ -225,4 +177,6 @@ def test_a_run_tells_its_turns_whether_runs_wait_for_a_worker(
     run, _ = run_backup(documents_only)
 
     assert run.files_uploaded == 5
-    assert asked == [True, True, False]
+    # Batches of two: 5 documents left, then 3, then the last one; the queue looked at each.
+    assert asked == [(5, True), (3, True), (1, False)]
+    assert plan.RENDER_BATCH_SIZE == 2
