@@ -23,12 +23,14 @@ from documents.printing import render_print_html
 from tests.rendering import factories
 
 TWO_PAGE_ITEMS = 30
+# In the number of every invoice this module makes, so that it can delete them all.
+LARGE_MARK = "/LARGE/"
 RATIO_ITEMS = 1000
 
 
 def make_large_invoice(merchant: Merchant, items: int) -> Invoice:
     """An invoice of ``items`` lines, the rendering tests' products in turn."""
-    return factories.make_invoice(merchant, f"FV {items}/LARGE/{merchant.pk}", items=items)
+    return factories.make_invoice(merchant, f"FV {items}{LARGE_MARK}{merchant.pk}", items=items)
 
 
 def _loaded(invoice: Invoice) -> Invoice:
@@ -98,7 +100,7 @@ def pdf_large_figures(merchant: Merchant, item_counts: tuple[int, ...], repeat: 
     try:
         return _measure_large_invoices(merchant, item_counts, repeat)
     finally:
-        Invoice.objects.filter(merchant=merchant, number__contains="/LARGE/").delete()
+        Invoice.objects.filter(merchant=merchant, number__contains=LARGE_MARK).delete()
 
 
 def _measure_large_invoices(merchant: Merchant, item_counts: tuple[int, ...], repeat: int) -> dict:

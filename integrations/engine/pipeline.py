@@ -1,8 +1,8 @@
-"""Render while uploading: the next batch of PDFs is made while the run sends the current one.
+"""Render while uploading: the next step of PDFs is made while the run sends the current one.
 
 A run's uploads wait most of the time (Google's 3 writes/s per account, the network), and its
 renders are CPU. Done one after the other, a run lasts render + upload; here one thread of
-the run renders batch n+1 while the run's own thread uploads batch n, so it lasts about
+the run renders step n+1 while the run's own thread uploads step n, so it lasts about
 max(render, upload).
 
 The documents are read from the database in batches (plan.RENDER_BATCH_SIZE: one query per
@@ -213,8 +213,8 @@ class RenderAhead:
 
 def steps_of(batch: plan.PreparedBatch, size: int) -> Iterator[plan.PreparedBatch]:
     """The batch's pending documents in steps of at most ``size``, in their order."""
-    for start in range(0, len(batch.pending), size):
-        yield dataclasses.replace(batch, pending=batch.pending[start : start + size])
+    for pending in plan.chunks(batch.pending, size):
+        yield dataclasses.replace(batch, pending=pending)
 
 
 def _render(

@@ -17,7 +17,7 @@ from collections.abc import Collection, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import IO, Protocol
+from typing import IO, Protocol, TypeVar
 from zoneinfo import ZoneInfo
 
 from django.utils import translation
@@ -129,7 +129,10 @@ def md5_hex(content: bytes) -> str:
     return hashlib.md5(content, usedforsecurity=False).hexdigest()
 
 
-def chunks(items: list[int], size: int) -> Iterator[list[int]]:
+T = TypeVar("T")
+
+
+def chunks(items: list[T], size: int) -> Iterator[list[T]]:
     for start in range(0, len(items), size):
         yield items[start : start + size]
 
