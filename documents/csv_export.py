@@ -11,9 +11,14 @@ instead of running it; a phone number ``+48 600 100 200`` is therefore written
 ``'+48 600 100 200``. Amounts (delivery price, total, paid) are numbers the exporter formats
 itself from decimals and stay plain, so a negative amount keeps its ``-``.
 
-Orders are streamed from the database in chunks: one query for the status names, one for the
-orders (a server-side cursor on PostgreSQL) and one for the items of each chunk, whatever the
-number of orders; memory stays that of one chunk.
+On PostgreSQL the rows come from one ``COPY ... TO STDOUT (FORMAT BINARY)``: the server joins
+each order's status name and summarizes its items (``string_agg`` in item order, the quantity's
+trailing zeros trimmed) and streams the rows while this process writes the previous ones, so
+the two run side by side on two cores. Binary rows load in psycopg's C loaders: Django's own
+text loader for ``timestamptz`` is Python and was a fifth of the export's CPU. Other databases
+(SQLite in development) read through the ORM in chunks: one query for the status names, one
+for the orders and one for the items of each chunk. Both give the same bytes; memory stays
+that of one chunk either way.
 """
 
 from __future__ import annotations
@@ -33,6 +38,7 @@ from django.db import connection
 from django.db.models import BooleanField, Q
 from django.db.models.expressions import RawSQL
 from django.utils.translation import gettext_lazy as _
+from psycopg import sql
 
 from documents.models import Order, OrderItem, OrderStatus
 
@@ -267,6 +273,20 @@ def _iter_chunks(
 ) -> Iterator[tuple[int, bytes]]:
     """(number of order rows, bytes) per chunk, the header first."""
     yield 0, BOM + _csv_bytes([HEADERS])
+    if connection.vendor == "postgresql":
+        yield from _copied_chunks(merchant_id, since, until, tz, chunk_size)
+    else:
+        yield from _orm_chunks(merchant_id, since, until, tz, chunk_size)
+
+
+def _orm_chunks(
+    merchant_id: int,
+    since: dt.datetime,
+    until: dt.datetime,
+    tz: dt.tzinfo,
+    chunk_size: int,
+) -> Iterator[tuple[int, bytes]]:
+    """The rows through the ORM: status names, then orders and their items chunk by chunk."""
     status_cells = {
         status_id: neutralize_formula(name)
         for status_id, name in OrderStatus.objects.filter(merchant_id=merchant_id).values_list(
@@ -284,16 +304,111 @@ def _iter_chunks(
         yield len(chunk), _csv_bytes(_chunk_rows(chunk, status_cells, items, tz))
 
 
-def iter_orders_csv(
+# --- PostgreSQL: one COPY ----------------------------------------------------------------
+
+# The COPY's columns: the order's fields with the status name in place of its id, then the
+# number of items and their summary. Amounts come as text (PostgreSQL prints a numeric as its
+# Decimal prints), so no Decimal is made only to be printed again.
+_COPY_TYPES = (
+    ["int8", "text", "text", "timestamptz", "text", "timestamptz"]
+    + ["text"] * (_TEXT_SLICE.stop - _TEXT_SLICE.start)
+    + ["text", "text", "text", "text", "int8", "text"]
+)
+
+
+def _copy_sql(merchant_id: int, since: dt.datetime, until: dt.datetime) -> sql.Composed:
+    """The window's orders, one row each in id order, with status name and item summary.
+
+    The orders are sorted before the joins, not after: the rows then stream from the first
+    one instead of after the whole result is built and sorted. The buyer and address cells
+    come neutralized (the server has a core to spare while this process writes). An item
+    reads as ``summarize_item`` writes it: ``trim_scale`` drops the quantity's trailing zeros
+    as ``Decimal.normalize`` does. A status of another merchant reads as no status, as in the
+    ORM path. COPY takes no bound parameters: values are merged in as literals by psycopg.
+    """
+    columns = [Order._meta.get_field(name).column for name in _ORDER_FIELDS]
+    cells: list[sql.Composable] = [sql.Identifier("o", column) for column in columns]
+    cells[4] = sql.SQL("coalesce(s.name, '')")
+    for index in range(_TEXT_SLICE.start, _TEXT_SLICE.stop):
+        cells[index] = sql.SQL(
+            "CASE WHEN left({cell}, 1) = ANY({prefixes}) THEN {mark} || {cell} ELSE {cell} END"
+        ).format(
+            cell=cells[index], prefixes=sql.Literal(list(FORMULA_PREFIXES)), mark=sql.Literal("'")
+        )
+    for index in range(_TEXT_SLICE.stop, len(cells)):
+        cells[index] = sql.SQL("{}::text").format(cells[index])
+    return sql.SQL(
+        "COPY (SELECT {cells}, coalesce(i.n, 0), coalesce(i.summary, '')"
+        " FROM (SELECT {columns}, merchant_id FROM {order}"
+        " WHERE merchant_id = {merchant}"
+        " AND status_changed_at >= {since} AND status_changed_at < {until} ORDER BY id) o"
+        " LEFT JOIN {status} s ON s.id = o.status_id AND s.merchant_id = o.merchant_id"
+        " LEFT JOIN LATERAL (SELECT count(*) AS n, string_agg("
+        "trim_scale(it.quantity)::text || {times} || it.name"
+        " || CASE WHEN it.sku <> '' THEN ' [' || it.sku || ']' ELSE '' END"
+        " || ' @ ' || it.unit_price_gross::text, {separator} ORDER BY it.id) AS summary"
+        " FROM {item} it WHERE it.order_id = o.id) i ON true"
+        " ORDER BY o.id) TO STDOUT (FORMAT BINARY)"
+    ).format(
+        cells=sql.SQL(", ").join(cells),
+        columns=sql.SQL(", ").join(map(sql.Identifier, columns)),
+        order=sql.Identifier(Order._meta.db_table),
+        status=sql.Identifier(OrderStatus._meta.db_table),
+        item=sql.Identifier(OrderItem._meta.db_table),
+        times=sql.Literal(f" {TIMES} "),
+        separator=sql.Literal(ITEM_SEPARATOR),
+        merchant=sql.Literal(merchant_id),
+        since=sql.Literal(since),
+        until=sql.Literal(until),
+    )
+
+
+def _copied_chunks(
     merchant_id: int,
     since: dt.datetime,
     until: dt.datetime,
     tz: dt.tzinfo,
-    chunk_size: int = CHUNK_SIZE,
-) -> Iterator[bytes]:
-    """The CSV as byte chunks (BOM and header first), for a streaming upload."""
-    for _rows, data in _iter_chunks(merchant_id, since, until, tz, chunk_size):
-        yield data
+    chunk_size: int,
+) -> Iterator[tuple[int, bytes]]:
+    """The rows of one COPY, formatted a chunk at a time while the server sends the next.
+
+    The connection is busy until the last chunk: the caller reads them all before its next
+    query (an abandoned export cancels the COPY).
+    """
+    statement = _copy_sql(merchant_id, since, until)
+    with connection.cursor() as cursor, cursor.copy(statement) as copy:
+        copy.set_types(_COPY_TYPES)
+        rows = copy.rows()
+        while chunk := list(islice(rows, chunk_size)):
+            yield len(chunk), _csv_bytes(_copied_rows(chunk, tz))
+
+
+def _copied_rows(chunk: list[tuple], tz: dt.tzinfo) -> list[tuple]:
+    """``order_row`` for rows that carry their status name and item summary."""
+    formula = _FORMULA_FIRST_CHARS
+    rows = []
+    append = rows.append
+    for values in chunk:
+        order_id, external_id, source, created_at, status, status_changed_at = values[:6]
+        delivery_price, currency, total, paid, item_count, summary = values[25:]
+        append(
+            (
+                order_id,
+                f"'{external_id}" if external_id[:1] in formula else external_id,
+                f"'{source}" if source[:1] in formula else source,
+                created_at.astimezone(tz).isoformat(timespec="seconds"),
+                f"'{status}" if status[:1] in formula else status,
+                status_changed_at.astimezone(tz).isoformat(timespec="seconds"),
+                *values[_TEXT_SLICE],  # neutralized by the server
+                delivery_price,
+                f"'{currency}" if currency[:1] in formula else currency,
+                total,
+                paid,
+                item_count,
+                f"'{summary}" if summary[:1] in formula else summary,
+            )
+        )
+    return rows
 
 
 def write_orders_csv(
