@@ -15,6 +15,7 @@ import os
 import platform
 import re
 import shlex
+import shutil
 import signal
 import subprocess
 import sys
@@ -333,6 +334,20 @@ def machine_idle_seconds() -> float:
 # --- Child processes ------------------------------------------------------------------------
 
 
+# A child in a session of its own outlives a bench that is killed (SIGKILL, a test's timeout):
+# a worker left behind keeps taking the runs queued on the bench's Redis db by the next bench,
+# which then waits for runs that never finish. util-linux's setpriv asks the kernel to kill the
+# child when the bench dies; the command runs as given where setpriv is missing.
+_SETPRIV = shutil.which("setpriv")
+
+
+def dies_with_the_bench(command: list[str]) -> list[str]:
+    """``command``, killed by the kernel when the process that started it dies."""
+    if _SETPRIV is None:
+        return command
+    return [_SETPRIV, "--pdeathsig", "KILL", "--", *command]
+
+
 @dataclass
 class Child:
     """A subprocess of the bench with its log file; ``stop()`` is always safe."""
@@ -347,7 +362,7 @@ class Child:
         self.log_path.parent.mkdir(parents=True, exist_ok=True)
         with self.log_path.open("wb") as log:
             self.process = subprocess.Popen(
-                self.command,
+                dies_with_the_bench(self.command),
                 cwd=BASE_DIR,
                 env=self.env,
                 stdout=log,
