@@ -11,22 +11,16 @@ instead of running it; a phone number ``+48 600 100 200`` is therefore written
 ``'+48 600 100 200``. Amounts (delivery price, total, paid) are numbers the exporter formats
 itself from decimals and stay plain, so a negative amount keeps its ``-``.
 
-On PostgreSQL the rows come from one ``COPY ... TO STDOUT (FORMAT BINARY)``: the server joins
-each order's status name and summarizes its items (``string_agg`` in item order, the quantity's
-trailing zeros trimmed) and streams the rows while this process writes the previous ones, so
-the two run side by side on two cores. Binary rows load in psycopg's C loaders: Django's own
-text loader for ``timestamptz`` is Python and was a fifth of the export's CPU. Other databases
-(SQLite in development) read through the ORM in chunks: one query for the status names, one
-for the orders and one for the items of each chunk. Both give the same bytes; memory stays
-that of one chunk either way.
+On PostgreSQL the rows come from one COPY (csv_copy), the server working beside this process;
+other databases (SQLite in development) read through the ORM in chunks: one query for the
+status names, one for the orders and one for the items of each chunk. Both give the same
+bytes; memory stays that of one chunk either way.
 """
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import hashlib
-import io
 from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -38,18 +32,22 @@ from django.db import connection
 from django.db.models import BooleanField, Q
 from django.db.models.expressions import RawSQL
 from django.utils.translation import gettext_lazy as _
-from psycopg import sql
 
+from documents import csv_copy
+from documents.csv_format import (
+    BOM,
+    FORMULA_FIRST_CHARS,
+    FORMULA_PREFIXES,
+    ITEM_SEPARATOR,
+    ORDER_FIELDS,
+    TEXT_SLICE,
+    TIMES,
+    ExportWindow,
+    csv_bytes,
+)
 from documents.models import Order, OrderItem, OrderStatus
 
 CHUNK_SIZE = 2000
-BOM = "\ufeff".encode()
-FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
-# First characters that call for a ``'``; ``text[:1] in`` it is False for an empty cell.
-_FORMULA_FIRST_CHARS = frozenset(FORMULA_PREFIXES)
-ITEM_SEPARATOR = "; "
-TIMES = "\u00d7"  # MULTIPLICATION SIGN, as in "2 \u00d7 Mug"
-
 ORDER_CSV_COLUMNS: list[tuple[str, str]] = [
     ("order_id", _("Order number in the panel.")),
     ("external_id", _("Order number in the marketplace or shop it came from.")),
@@ -89,40 +87,6 @@ ORDER_CSV_COLUMNS: list[tuple[str, str]] = [
 ]
 HEADERS = [header for header, _description in ORDER_CSV_COLUMNS]
 
-# Order fields read from the database, in the order the row builder expects them.
-_ORDER_FIELDS = (
-    "id",
-    "external_id",
-    "source",
-    "created_at",
-    "status_id",
-    "status_changed_at",
-    "buyer_name",
-    "buyer_email",
-    "buyer_phone",
-    "buyer_company",
-    "buyer_tax_id",
-    "delivery_name",
-    "delivery_company",
-    "delivery_street",
-    "delivery_postcode",
-    "delivery_city",
-    "delivery_country",
-    "invoice_name",
-    "invoice_company",
-    "invoice_street",
-    "invoice_postcode",
-    "invoice_city",
-    "invoice_country",
-    "payment_method",
-    "delivery_method",
-    "delivery_price",
-    "currency",
-    "total_gross",
-    "paid",
-)
-_TEXT_SLICE = slice(6, 25)  # buyer_name .. delivery_method, as read above
-
 
 @dataclass(frozen=True)
 class CsvStats:
@@ -159,7 +123,7 @@ def order_row(
 ) -> list[str | int | Decimal]:
     (order_id, external_id, source, created_at, status_id, status_changed_at) = values[:6]
     delivery_price, currency, total, paid = values[25:]
-    texts = [neutralize_formula(text) for text in values[_TEXT_SLICE]]
+    texts = [neutralize_formula(text) for text in values[TEXT_SLICE]]
     return [
         order_id,
         neutralize_formula(external_id),
@@ -181,7 +145,7 @@ def _chunk_rows(
     chunk: list[tuple], status_cells: dict[int, str], items: dict[int, list[str]], tz: dt.tzinfo
 ) -> list[tuple]:
     """``order_row`` for a whole chunk, inlined: the same cells, without per-cell calls."""
-    formula = _FORMULA_FIRST_CHARS
+    formula = FORMULA_FIRST_CHARS
     empty: list[str] = []
     join = ITEM_SEPARATOR.join
     rows = []
@@ -206,7 +170,7 @@ def _chunk_rows(
                 created_at.astimezone(tz).isoformat(timespec="seconds"),
                 status_cells.get(status_id, ""),
                 status_changed_at.astimezone(tz).isoformat(timespec="seconds"),
-                *[f"'{text}" if text[:1] in formula else text for text in values[_TEXT_SLICE]],
+                *[f"'{text}" if text[:1] in formula else text for text in values[TEXT_SLICE]],
                 delivery_price,
                 f"'{currency}" if currency[:1] in formula else currency,
                 total,
@@ -258,157 +222,32 @@ def _items_by_order(order_ids: list[int]) -> dict[int, list[str]]:
     return grouped
 
 
-def _csv_bytes(rows: list[list]) -> bytes:
-    buffer = io.StringIO()
-    csv.writer(buffer, lineterminator="\r\n").writerows(rows)
-    return buffer.getvalue().encode("utf-8")
-
-
-def _iter_chunks(
-    merchant_id: int,
-    since: dt.datetime,
-    until: dt.datetime,
-    tz: dt.tzinfo,
-    chunk_size: int,
-) -> Iterator[tuple[int, bytes]]:
+def _iter_chunks(window: ExportWindow) -> Iterator[tuple[int, bytes]]:
     """(number of order rows, bytes) per chunk, the header first."""
-    yield 0, BOM + _csv_bytes([HEADERS])
+    yield 0, BOM + csv_bytes([HEADERS])
     if connection.vendor == "postgresql":
-        yield from _copied_chunks(merchant_id, since, until, tz, chunk_size)
+        yield from csv_copy.copied_chunks(window)
     else:
-        yield from _orm_chunks(merchant_id, since, until, tz, chunk_size)
+        yield from orm_chunks(window)
 
 
-def _orm_chunks(
-    merchant_id: int,
-    since: dt.datetime,
-    until: dt.datetime,
-    tz: dt.tzinfo,
-    chunk_size: int,
-) -> Iterator[tuple[int, bytes]]:
+def orm_chunks(window: ExportWindow) -> Iterator[tuple[int, bytes]]:
     """The rows through the ORM: status names, then orders and their items chunk by chunk."""
     status_cells = {
         status_id: neutralize_formula(name)
-        for status_id, name in OrderStatus.objects.filter(merchant_id=merchant_id).values_list(
-            "id", "name"
-        )
+        for status_id, name in OrderStatus.objects.filter(
+            merchant_id=window.merchant_id
+        ).values_list("id", "name")
     }
     orders = (
-        _window_orders(merchant_id, since, until)
+        _window_orders(window.merchant_id, window.since, window.until)
         .order_by("id")
-        .values_list(*_ORDER_FIELDS)
-        .iterator(chunk_size=chunk_size)
+        .values_list(*ORDER_FIELDS)
+        .iterator(chunk_size=window.chunk_size)
     )
-    while chunk := list(islice(orders, chunk_size)):
+    while chunk := list(islice(orders, window.chunk_size)):
         items = _items_by_order([values[0] for values in chunk])
-        yield len(chunk), _csv_bytes(_chunk_rows(chunk, status_cells, items, tz))
-
-
-# --- PostgreSQL: one COPY ----------------------------------------------------------------
-
-# The COPY's columns: the order's fields with the status name in place of its id, then the
-# number of items and their summary. Amounts come as text (PostgreSQL prints a numeric as its
-# Decimal prints), so no Decimal is made only to be printed again.
-_COPY_TYPES = (
-    ["int8", "text", "text", "timestamptz", "text", "timestamptz"]
-    + ["text"] * (_TEXT_SLICE.stop - _TEXT_SLICE.start)
-    + ["text", "text", "text", "text", "int8", "text"]
-)
-
-
-def _copy_sql(merchant_id: int, since: dt.datetime, until: dt.datetime) -> sql.Composed:
-    """The window's orders, one row each in id order, with status name and item summary.
-
-    The orders are sorted before the joins, not after: the rows then stream from the first
-    one instead of after the whole result is built and sorted. The buyer and address cells
-    come neutralized (the server has a core to spare while this process writes). An item
-    reads as ``summarize_item`` writes it: ``trim_scale`` drops the quantity's trailing zeros
-    as ``Decimal.normalize`` does. A status of another merchant reads as no status, as in the
-    ORM path. COPY takes no bound parameters: values are merged in as literals by psycopg.
-    """
-    columns = [Order._meta.get_field(name).column for name in _ORDER_FIELDS]
-    cells: list[sql.Composable] = [sql.Identifier("o", column) for column in columns]
-    cells[4] = sql.SQL("coalesce(s.name, '')")
-    for index in range(_TEXT_SLICE.start, _TEXT_SLICE.stop):
-        cells[index] = sql.SQL(
-            "CASE WHEN left({cell}, 1) = ANY({prefixes}) THEN {mark} || {cell} ELSE {cell} END"
-        ).format(
-            cell=cells[index], prefixes=sql.Literal(list(FORMULA_PREFIXES)), mark=sql.Literal("'")
-        )
-    for index in range(_TEXT_SLICE.stop, len(cells)):
-        cells[index] = sql.SQL("{}::text").format(cells[index])
-    return sql.SQL(
-        "COPY (SELECT {cells}, coalesce(i.n, 0), coalesce(i.summary, '')"
-        " FROM (SELECT {columns}, merchant_id FROM {order}"
-        " WHERE merchant_id = {merchant}"
-        " AND status_changed_at >= {since} AND status_changed_at < {until} ORDER BY id) o"
-        " LEFT JOIN {status} s ON s.id = o.status_id AND s.merchant_id = o.merchant_id"
-        " LEFT JOIN LATERAL (SELECT count(*) AS n, string_agg("
-        "trim_scale(it.quantity)::text || {times} || it.name"
-        " || CASE WHEN it.sku <> '' THEN ' [' || it.sku || ']' ELSE '' END"
-        " || ' @ ' || it.unit_price_gross::text, {separator} ORDER BY it.id) AS summary"
-        " FROM {item} it WHERE it.order_id = o.id) i ON true"
-        " ORDER BY o.id) TO STDOUT (FORMAT BINARY)"
-    ).format(
-        cells=sql.SQL(", ").join(cells),
-        columns=sql.SQL(", ").join(map(sql.Identifier, columns)),
-        order=sql.Identifier(Order._meta.db_table),
-        status=sql.Identifier(OrderStatus._meta.db_table),
-        item=sql.Identifier(OrderItem._meta.db_table),
-        times=sql.Literal(f" {TIMES} "),
-        separator=sql.Literal(ITEM_SEPARATOR),
-        merchant=sql.Literal(merchant_id),
-        since=sql.Literal(since),
-        until=sql.Literal(until),
-    )
-
-
-def _copied_chunks(
-    merchant_id: int,
-    since: dt.datetime,
-    until: dt.datetime,
-    tz: dt.tzinfo,
-    chunk_size: int,
-) -> Iterator[tuple[int, bytes]]:
-    """The rows of one COPY, formatted a chunk at a time while the server sends the next.
-
-    The connection is busy until the last chunk: the caller reads them all before its next
-    query (an abandoned export cancels the COPY).
-    """
-    statement = _copy_sql(merchant_id, since, until)
-    with connection.cursor() as cursor, cursor.copy(statement) as copy:
-        copy.set_types(_COPY_TYPES)
-        rows = copy.rows()
-        while chunk := list(islice(rows, chunk_size)):
-            yield len(chunk), _csv_bytes(_copied_rows(chunk, tz))
-
-
-def _copied_rows(chunk: list[tuple], tz: dt.tzinfo) -> list[tuple]:
-    """``order_row`` for rows that carry their status name and item summary."""
-    formula = _FORMULA_FIRST_CHARS
-    rows = []
-    append = rows.append
-    for values in chunk:
-        order_id, external_id, source, created_at, status, status_changed_at = values[:6]
-        delivery_price, currency, total, paid, item_count, summary = values[25:]
-        append(
-            (
-                order_id,
-                f"'{external_id}" if external_id[:1] in formula else external_id,
-                f"'{source}" if source[:1] in formula else source,
-                created_at.astimezone(tz).isoformat(timespec="seconds"),
-                f"'{status}" if status[:1] in formula else status,
-                status_changed_at.astimezone(tz).isoformat(timespec="seconds"),
-                *values[_TEXT_SLICE],  # neutralized by the server
-                delivery_price,
-                f"'{currency}" if currency[:1] in formula else currency,
-                total,
-                paid,
-                item_count,
-                f"'{summary}" if summary[:1] in formula else summary,
-            )
-        )
-    return rows
+        yield len(chunk), csv_bytes(_chunk_rows(chunk, status_cells, items, window.tz))
 
 
 def write_orders_csv(
@@ -422,7 +261,8 @@ def write_orders_csv(
     """Write the orders whose status changed in ``[since, until)`` to ``out``."""
     rows = size = 0
     sha256, md5 = hashlib.sha256(), hashlib.md5(usedforsecurity=False)
-    for count, data in _iter_chunks(merchant_id, since, until, tz, chunk_size):
+    window = ExportWindow(merchant_id, since, until, tz, chunk_size)
+    for count, data in _iter_chunks(window):
         out.write(data)
         rows += count
         size += len(data)

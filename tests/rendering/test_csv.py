@@ -10,7 +10,7 @@ from decimal import Decimal
 import pytest
 from django.db import connection
 
-from documents import csv_export
+from documents import csv_copy, csv_export
 from documents.csv_export import (
     BOM,
     HEADERS,
@@ -18,6 +18,7 @@ from documents.csv_export import (
     orders_csv_filename,
     write_orders_csv,
 )
+from documents.csv_format import ORDER_FIELDS, TEXT_SLICE, ExportWindow
 from documents.models import Order, OrderItem
 from tests.rendering import factories
 
@@ -174,7 +175,7 @@ def on_postgresql():
 @pytest.fixture
 def through_the_orm(monkeypatch):
     """Exports read through the ORM, as on a database other than PostgreSQL."""
-    monkeypatch.setattr(csv_export, "_copied_chunks", csv_export._orm_chunks)
+    monkeypatch.setattr(csv_copy, "copied_chunks", csv_export.orm_chunks)
 
 
 @pytest.mark.parametrize("orders", [3, 25])
@@ -222,7 +223,7 @@ def test_on_postgresql_one_copy_reads_every_chunk_without_a_query(
 def test_an_abandoned_export_leaves_the_connection_usable(merchant, status):
     for n in range(5):
         factories.make_order(merchant, status, UNTIL - dt.timedelta(minutes=n + 1))
-    chunks = csv_export._iter_chunks(merchant.pk, SINCE, UNTIL, WARSAW, chunk_size=2)
+    chunks = csv_export._iter_chunks(ExportWindow(merchant.pk, SINCE, UNTIL, WARSAW, chunk_size=2))
     next(chunks), next(chunks)  # the header and the first two rows, the COPY still open
 
     chunks.close()
@@ -259,7 +260,7 @@ ZONES = ["Europe/Warsaw", "UTC", "America/St_Johns", "Asia/Kathmandu", "Pacific/
 
 def awkward_orders(merchant, status, other_status, count: int = 40) -> None:
     """Orders with every awkward cell, around Warsaw's change to winter time."""
-    text_fields = csv_export._ORDER_FIELDS[csv_export._TEXT_SLICE]
+    text_fields = ORDER_FIELDS[TEXT_SLICE]
     texts = AWKWARD_TEXTS
     for n in range(count):
         changed = dt.datetime(2026, 10, 25, 0, 30, tzinfo=dt.UTC) + dt.timedelta(
@@ -304,7 +305,7 @@ def test_the_copy_and_the_orm_write_the_same_bytes(
     tz = zoneinfo.ZoneInfo(zone)
 
     copied, copied_data = export(merchant, since, until, tz, chunk_size=7)
-    monkeypatch.setattr(csv_export, "_copied_chunks", csv_export._orm_chunks)
+    monkeypatch.setattr(csv_copy, "copied_chunks", csv_export.orm_chunks)
     read, read_data = export(merchant, since, until, tz, chunk_size=7)
 
     assert copied_data == read_data
