@@ -10,7 +10,6 @@ awkward orders through both and compares them.
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Iterator
 from itertools import islice
 
@@ -37,8 +36,8 @@ def _copy_sql(window: ExportWindow) -> sql.Composed:
     The orders are sorted before the joins, not after: the rows then stream from the first
     one instead of after the whole result is built and sorted. The buyer and address cells
     come neutralized (the server has a core to spare while this process writes). An item
-    reads as ``summarize_item`` writes it: ``trim_scale`` drops the quantity's trailing zeros
-    as ``Decimal.normalize`` does. A status of another merchant reads as no status, as in the
+    reads as the ORM path writes it: ``trim_scale`` drops the quantity's trailing zeros as
+    ``Decimal.normalize`` does. A status of another merchant reads as no status, as in the
     ORM path. COPY takes no bound parameters: values are merged in as literals by psycopg.
     """
     columns = [Order._meta.get_field(name).column for name in csv_format.ORDER_FIELDS]
@@ -91,32 +90,4 @@ def copied_chunks(window: ExportWindow) -> Iterator[tuple[int, bytes]]:
         copy.set_types(_COPY_TYPES)
         rows = copy.rows()
         while chunk := list(islice(rows, window.chunk_size)):
-            yield len(chunk), csv_bytes(_copied_rows(chunk, window.tz))
-
-
-def _copied_rows(chunk: list[tuple], tz: dt.tzinfo) -> list[tuple]:
-    """``order_row`` for rows that carry their status name and item summary."""
-    formula = csv_format.FORMULA_FIRST_CHARS
-    rows = []
-    append = rows.append
-    for values in chunk:
-        order_id, external_id, source, created_at, status, status_changed_at = values[:6]
-        delivery_price, currency, total, paid, item_count, summary = values[25:]
-        append(
-            (
-                order_id,
-                f"'{external_id}" if external_id[:1] in formula else external_id,
-                f"'{source}" if source[:1] in formula else source,
-                created_at.astimezone(tz).isoformat(timespec="seconds"),
-                f"'{status}" if status[:1] in formula else status,
-                status_changed_at.astimezone(tz).isoformat(timespec="seconds"),
-                *values[csv_format.TEXT_SLICE],  # neutralized by the server
-                delivery_price,
-                f"'{currency}" if currency[:1] in formula else currency,
-                total,
-                paid,
-                item_count,
-                f"'{summary}" if summary[:1] in formula else summary,
-            )
-        )
-    return rows
+            yield len(chunk), csv_bytes(csv_format.row_cells(chunk, window.tz))

@@ -37,13 +37,13 @@ from documents import csv_copy
 from documents.csv_format import (
     BOM,
     FORMULA_FIRST_CHARS,
-    FORMULA_PREFIXES,
     ITEM_SEPARATOR,
     ORDER_FIELDS,
     TEXT_SLICE,
     TIMES,
     ExportWindow,
     csv_bytes,
+    row_cells,
 )
 from documents.models import Order, OrderItem, OrderStatus
 
@@ -101,85 +101,8 @@ def orders_csv_filename(moment: dt.datetime, tz: dt.tzinfo) -> str:
     return f"orders_{moment.astimezone(tz):%Y-%m-%d_%H-%M-%S}.csv"
 
 
-def neutralize_formula(text: str) -> str:
-    return f"'{text}" if text.startswith(FORMULA_PREFIXES) else text
-
-
-def format_timestamp(value: dt.datetime, tz: dt.tzinfo) -> str:
-    return value.astimezone(tz).isoformat(timespec="seconds")
-
-
 def format_quantity(value: Decimal) -> str:
     return format(value.normalize(), "f")
-
-
-def summarize_item(name: str, sku: str, quantity: Decimal, price: Decimal) -> str:
-    sku_part = f" [{sku}]" if sku else ""
-    return f"{format_quantity(quantity)} {TIMES} {name}{sku_part} @ {price}"
-
-
-def order_row(
-    values: tuple, status_names: dict[int, str], items: list[str], tz: dt.tzinfo
-) -> list[str | int | Decimal]:
-    (order_id, external_id, source, created_at, status_id, status_changed_at) = values[:6]
-    delivery_price, currency, total, paid = values[25:]
-    texts = [neutralize_formula(text) for text in values[TEXT_SLICE]]
-    return [
-        order_id,
-        neutralize_formula(external_id),
-        neutralize_formula(source),
-        format_timestamp(created_at, tz),
-        neutralize_formula(status_names.get(status_id, "")),
-        format_timestamp(status_changed_at, tz),
-        *texts,
-        delivery_price,
-        neutralize_formula(currency),
-        total,
-        paid,
-        len(items),
-        neutralize_formula(ITEM_SEPARATOR.join(items)),
-    ]
-
-
-def _chunk_rows(
-    chunk: list[tuple], status_cells: dict[int, str], items: dict[int, list[str]], tz: dt.tzinfo
-) -> list[tuple]:
-    """``order_row`` for a whole chunk, inlined: the same cells, without per-cell calls."""
-    formula = FORMULA_FIRST_CHARS
-    empty: list[str] = []
-    join = ITEM_SEPARATOR.join
-    rows = []
-    append = rows.append
-    for values in chunk:
-        (
-            order_id,
-            external_id,
-            source,
-            created_at,
-            status_id,
-            status_changed_at,
-        ) = values[:6]
-        delivery_price, currency, total, paid = values[25:]
-        order_items = items.get(order_id, empty)
-        summary = join(order_items)
-        append(
-            (
-                order_id,
-                f"'{external_id}" if external_id[:1] in formula else external_id,
-                f"'{source}" if source[:1] in formula else source,
-                created_at.astimezone(tz).isoformat(timespec="seconds"),
-                status_cells.get(status_id, ""),
-                status_changed_at.astimezone(tz).isoformat(timespec="seconds"),
-                *[f"'{text}" if text[:1] in formula else text for text in values[TEXT_SLICE]],
-                delivery_price,
-                f"'{currency}" if currency[:1] in formula else currency,
-                total,
-                paid,
-                len(order_items),
-                f"'{summary}" if summary[:1] in formula else summary,
-            )
-        )
-    return rows
 
 
 def _window_orders(merchant_id: int, since: dt.datetime, until: dt.datetime):
@@ -233,12 +156,9 @@ def _iter_chunks(window: ExportWindow) -> Iterator[tuple[int, bytes]]:
 
 def orm_chunks(window: ExportWindow) -> Iterator[tuple[int, bytes]]:
     """The rows through the ORM: status names, then orders and their items chunk by chunk."""
-    status_cells = {
-        status_id: neutralize_formula(name)
-        for status_id, name in OrderStatus.objects.filter(
-            merchant_id=window.merchant_id
-        ).values_list("id", "name")
-    }
+    status_names = dict(
+        OrderStatus.objects.filter(merchant_id=window.merchant_id).values_list("id", "name")
+    )
     orders = (
         _window_orders(window.merchant_id, window.since, window.until)
         .order_by("id")
@@ -247,7 +167,33 @@ def orm_chunks(window: ExportWindow) -> Iterator[tuple[int, bytes]]:
     )
     while chunk := list(islice(orders, window.chunk_size)):
         items = _items_by_order([values[0] for values in chunk])
-        yield len(chunk), csv_bytes(_chunk_rows(chunk, status_cells, items, window.tz))
+        rows = _as_copied(chunk, status_names, items)
+        yield len(chunk), csv_bytes(row_cells(rows, window.tz))
+
+
+def _as_copied(
+    chunk: list[tuple], status_names: dict[int, str], items: dict[int, list[str]]
+) -> list[tuple]:
+    """The ORM's rows in the COPY's shape: the status name for its id, the buyer and address
+    cells neutralized, the items counted and joined."""
+    formula = FORMULA_FIRST_CHARS
+    empty: list[str] = []
+    join = ITEM_SEPARATOR.join
+    rows = []
+    for values in chunk:
+        order_items = items.get(values[0], empty)
+        rows.append(
+            (
+                *values[:4],
+                status_names.get(values[4], ""),
+                values[5],
+                *[f"'{text}" if text[:1] in formula else text for text in values[TEXT_SLICE]],
+                *values[25:],
+                len(order_items),
+                join(order_items),
+            )
+        )
+    return rows
 
 
 def write_orders_csv(

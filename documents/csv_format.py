@@ -1,6 +1,6 @@
 """What one row of the orders CSV is made of, shared by its two readers (csv_export's ORM
 path and csv_copy's COPY): the order fields read, the cells a formula prefix is neutralized in,
-the item summary's separators, and the writer (RFC 4180, CRLF)."""
+the item summary's separators, the cells of a row and the writer (RFC 4180, CRLF)."""
 
 from __future__ import annotations
 
@@ -67,3 +67,34 @@ def csv_bytes(rows: list[list]) -> bytes:
     buffer = io.StringIO()
     csv.writer(buffer, lineterminator="\r\n").writerows(rows)
     return buffer.getvalue().encode("utf-8")
+
+
+def row_cells(rows: list[tuple], tz: dt.tzinfo) -> list[tuple]:
+    """The CSV cells of rows as both readers give them: the order's fields with the status
+    name in place of its id and the buyer and address cells already neutralized, then the
+    number of items and their summary. Timestamps go to ``tz``; the other text cells get
+    their ``'`` here; amounts stay numbers."""
+    formula = FORMULA_FIRST_CHARS
+    cells = []
+    append = cells.append
+    for values in rows:
+        order_id, external_id, source, created_at, status, status_changed_at = values[:6]
+        delivery_price, currency, total, paid, item_count, summary = values[25:]
+        append(
+            (
+                order_id,
+                f"'{external_id}" if external_id[:1] in formula else external_id,
+                f"'{source}" if source[:1] in formula else source,
+                created_at.astimezone(tz).isoformat(timespec="seconds"),
+                f"'{status}" if status[:1] in formula else status,
+                status_changed_at.astimezone(tz).isoformat(timespec="seconds"),
+                *values[TEXT_SLICE],
+                delivery_price,
+                f"'{currency}" if currency[:1] in formula else currency,
+                total,
+                paid,
+                item_count,
+                f"'{summary}" if summary[:1] in formula else summary,
+            )
+        )
+    return cells
